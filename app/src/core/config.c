@@ -1,0 +1,104 @@
+/* config.c: one directive table parsed into struct config. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STRING, K_LONG, K_MODE };
+
+struct directive {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct directive directives[] = {
+    {"MUSICGRAPH_LISTEN", K_STRING, OFF(listen), "127.0.0.1:9000", 0, 0,
+     "FastCGI socket: a unix socket path (/run/musicgraph/fcgi.sock) or host:port; "
+     "ignored when systemd passes a socket (LISTEN_FDS)"},
+    {"MUSICGRAPH_SOCKET_MODE", K_MODE, OFF(socket_mode), "0660", 0, 0777,
+     "permissions (octal) of the unix socket the server creates"},
+    {"MUSICGRAPH_WORKERS", K_LONG, OFF(workers), "0", 0, 256,
+     "worker processes; 0 means one per CPU core"},
+    {"MUSICGRAPH_DATABASE_URL", K_STRING, OFF(database_url), "", 0, 0,
+     "libpq connection string or URI; empty uses libpq's PG* variables"},
+    {"MUSICGRAPH_MAX_BODY", K_LONG, OFF(max_body), "1048576", 0, 1L << 30,
+     "largest request body in bytes; larger requests get 413"},
+    {"MUSICGRAPH_STATEMENT_TIMEOUT", K_LONG, OFF(statement_timeout_ms), "5000", 0, 3600000,
+     "milliseconds one SQL statement may run before the request gets 503"},
+    {"MUSICGRAPH_DB_CONNECT_TIMEOUT", K_LONG, OFF(db_connect_timeout), "3", 1, 600,
+     "seconds to wait for a database connection"},
+    {"MUSICGRAPH_SHUTDOWN_TIMEOUT", K_LONG, OFF(shutdown_timeout), "30", 1, 3600,
+     "seconds in-flight requests get to finish after SIGTERM before workers are killed"},
+    {"MUSICGRAPH_MIGRATIONS_DIR", K_STRING, OFF(migrations_dir), MUSICGRAPH_DEFAULT_MIGRATIONS, 0,
+     0, "folder of numbered .sql migrations applied by musicgraph-admin migrate"},
+    {"MUSICGRAPH_LOG_LEVEL", K_STRING, OFF(log_level), "info", 0, 0, "error, warn, info or debug"},
+};
+
+enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *d = &directives[i];
+		const char *v = getenv(d->name);
+		if (v == NULL)
+			v = d->def;
+		char *field = (char *)cfg + d->offset;
+		if (d->kind == K_STRING) {
+			memcpy(field, &v, sizeof(v));
+			continue;
+		}
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, d->kind == K_MODE ? 8 : 10);
+		if (errno != 0 || end == v || *end != '\0' || n < d->min || n > d->max) {
+			snprintf(err, errlen, "%s=\"%s\" is not a whole number from %ld to %ld",
+			         d->name, v, d->min, d->max);
+			return MG_ERR_INVALID;
+		}
+		memcpy(field, &n, sizeof(n));
+	}
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	int ok = 0;
+	for (size_t i = 0; i < 4; i++)
+		ok |= strcmp(cfg->log_level, levels[i]) == 0;
+	if (!ok) {
+		snprintf(err, errlen,
+		         "MUSICGRAPH_LOG_LEVEL=\"%s\" is not error, warn, info or debug",
+		         cfg->log_level);
+		return MG_ERR_INVALID;
+	}
+	return MG_OK;
+}
+
+void config_describe(const struct config *cfg, void *stream)
+{
+	FILE *f = stream;
+	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *d = &directives[i];
+		const char *field = (const char *)cfg + d->offset;
+		if (d->kind == K_STRING) {
+			const char *v;
+			memcpy(&v, field, sizeof(v));
+			/* the database URL may hold a password: never print it */
+			if (strcmp(d->name, "MUSICGRAPH_DATABASE_URL") == 0 && v[0])
+				v = "(set)";
+			fprintf(f, "  %-30s %s\n      %s\n", d->name, v, d->help);
+		} else {
+			long v;
+			memcpy(&v, field, sizeof(v));
+			if (d->kind == K_MODE)
+				fprintf(f, "  %-30s %04lo\n      %s\n", d->name, (unsigned long)v,
+				        d->help);
+			else
+				fprintf(f, "  %-30s %ld\n      %s\n", d->name, v, d->help);
+		}
+	}
+}

@@ -1,0 +1,30 @@
+/* config.h: the typed configuration, read once from MUSICGRAPH_* environment variables. */
+#ifndef MG_CONFIG_H
+#define MG_CONFIG_H
+
+#include "core/mg.h"
+
+#include <stddef.h>
+
+struct config {
+	const char *listen;         /* MUSICGRAPH_LISTEN: unix path or host:port */
+	long socket_mode;           /* MUSICGRAPH_SOCKET_MODE: permissions of a unix socket */
+	long workers;               /* MUSICGRAPH_WORKERS: 0 means one per core */
+	const char *database_url;   /* MUSICGRAPH_DATABASE_URL: libpq conninfo or URI */
+	long max_body;              /* MUSICGRAPH_MAX_BODY: bytes */
+	long statement_timeout_ms;  /* MUSICGRAPH_STATEMENT_TIMEOUT: milliseconds */
+	long db_connect_timeout;    /* MUSICGRAPH_DB_CONNECT_TIMEOUT: seconds */
+	long shutdown_timeout;      /* MUSICGRAPH_SHUTDOWN_TIMEOUT: seconds to drain */
+	const char *migrations_dir; /* MUSICGRAPH_MIGRATIONS_DIR */
+	const char *log_level;      /* MUSICGRAPH_LOG_LEVEL: error, warn, info, debug */
+};
+
+/* config_load: fill *cfg from the environment (defaults where unset). On a bad value returns
+ * MG_ERR_INVALID and writes a one-line reason naming the variable into err. The strings point
+ * into the environment or static storage. */
+enum mg_err config_load(struct config *cfg, char *err, size_t errlen);
+
+/* config_describe: print every directive, its current value and its meaning (for --help). */
+void config_describe(const struct config *cfg, void *stream);
+
+#endif

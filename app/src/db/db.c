@@ -1,0 +1,218 @@
+/* db.c: connection management, lazy preparation and error mapping for libpq. */
+#include "db/db.h"
+#include "core/arena.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 1000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void db_init(struct db *db, const char *conninfo, long connect_timeout, long statement_timeout_ms)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+	db->connect_timeout = connect_timeout;
+	db->statement_timeout_ms = statement_timeout_ms;
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+	db->in_tx = false;
+}
+
+static void note_error(struct db *db, const char *what)
+{
+	db->errors++;
+	const char *msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
+	snprintf(db->last_error, sizeof(db->last_error), "%s: %s", what, msg);
+	log_warn("database: %s", db->last_error);
+}
+
+static enum mg_err set_session(struct db *db)
+{
+	char ms[32];
+	snprintf(ms, sizeof(ms), "%ld", db->statement_timeout_ms);
+	const char *params[] = {ms};
+	PGresult *r = PQexecParams(db->conn, "SELECT set_config('statement_timeout', $1, false)", 1,
+	                           NULL, params, NULL, NULL, 0);
+	enum mg_err rc = PQresultStatus(r) == PGRES_TUPLES_OK ? MG_OK : MG_ERR_DB;
+	PQclear(r);
+	return rc;
+}
+
+enum mg_err db_ensure(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return MG_OK;
+	long long now = now_ms();
+	if (now < db->retry_at_ms)
+		return MG_ERR_DB;
+	db_close(db);
+	char timeout[16];
+	snprintf(timeout, sizeof(timeout), "%ld", db->connect_timeout);
+	const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+	const char *vals[] = {db->conninfo, timeout, "musicgraph", NULL};
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK || set_session(db) != MG_OK) {
+		note_error(db, "connect");
+		db_close(db);
+		db->backoff_ms = db->backoff_ms ? db->backoff_ms * 2 : BACKOFF_MIN_MS;
+		if (db->backoff_ms > BACKOFF_MAX_MS)
+			db->backoff_ms = BACKOFF_MAX_MS;
+		db->retry_at_ms = now + db->backoff_ms;
+		return MG_ERR_DB;
+	}
+	db->backoff_ms = 0;
+	db->retry_at_ms = 0;
+	log_info("database: connected");
+	return MG_OK;
+}
+
+static bool is_prepared(const struct db *db, const struct db_stmt *st)
+{
+	for (int i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == st)
+			return true;
+	return false;
+}
+
+static void clear_result(void *r)
+{
+	PQclear(r);
+}
+
+static enum mg_err map_failure(struct db *db, PGresult *r, const char *what, const char **sqlstate)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (sqlstate)
+		*sqlstate = state;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		note_error(db, what);
+		return MG_ERR_DB;
+	}
+	if (state != NULL && strcmp(state, "57014") == 0) {
+		note_error(db, what);
+		return MG_ERR_TIMEOUT;
+	}
+	/* class 23: integrity constraints; 40001/40P01: serialization failure or deadlock;
+	 * MG...: our own trigger exceptions (such as a cycle of parents) */
+	if (state != NULL && (strncmp(state, "23", 2) == 0 || strcmp(state, "40001") == 0 ||
+	                      strcmp(state, "40P01") == 0 || strncmp(state, "MG", 2) == 0))
+		return MG_ERR_CONFLICT;
+	/* class 08 (connection), 57P0x (shutdown), 53 (resources): the database, not us */
+	if (state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	                      strncmp(state, "53", 2) == 0)) {
+		note_error(db, what);
+		return MG_ERR_DB;
+	}
+	note_error(db, what);
+	return MG_ERR_INTERNAL;
+}
+
+static PGresult *run(struct db *db, const struct db_stmt *st, const char *const *params)
+{
+	if (!is_prepared(db, st)) {
+		PGresult *p = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+		if (PQresultStatus(p) != PGRES_COMMAND_OK)
+			return p;
+		PQclear(p);
+		if (db->nprepared < DB_MAX_PREPARED)
+			db->prepared[db->nprepared++] = st;
+	}
+	return PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
+}
+
+enum mg_err db_exec(struct db *db, struct arena *a, const struct db_stmt *st,
+                    const char *const *params, PGresult **res, const char **sqlstate)
+{
+	if (sqlstate)
+		*sqlstate = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		enum mg_err rc = db_ensure(db);
+		if (rc != MG_OK)
+			return rc;
+		PGresult *r = run(db, st, params);
+		ExecStatusType s = PQresultStatus(r);
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+			if (res) {
+				arena_defer(a, clear_result, r);
+				*res = r;
+			} else {
+				PQclear(r);
+			}
+			return MG_OK;
+		}
+		bool broken = PQstatus(db->conn) != CONNECTION_OK;
+		rc = map_failure(db, r, st->name, sqlstate);
+		PQclear(r);
+		if (!broken || db->in_tx)
+			return rc;
+		/* the server restarted under us: a fresh connection, then one more try */
+		db_close(db);
+	}
+	return MG_ERR_DB;
+}
+
+static enum mg_err simple(struct db *db, const char *sql)
+{
+	enum mg_err rc = db_ensure(db);
+	if (rc != MG_OK)
+		return rc;
+	PGresult *r = PQexec(db->conn, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		bool broken = PQstatus(db->conn) != CONNECTION_OK;
+		rc = map_failure(db, r, sql, NULL);
+		PQclear(r);
+		if (broken)
+			db_close(db);
+		return rc;
+	}
+	PQclear(r);
+	return MG_OK;
+}
+
+enum mg_err db_begin(struct db *db, const char *begin_sql)
+{
+	enum mg_err rc = simple(db, begin_sql);
+	if (rc == MG_ERR_DB && db->conn == NULL)
+		rc = simple(db, begin_sql); /* reconnected: try once more */
+	db->in_tx = rc == MG_OK;
+	return rc;
+}
+
+enum mg_err db_commit(struct db *db)
+{
+	enum mg_err rc = simple(db, "COMMIT");
+	db->in_tx = false;
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		PGresult *r = PQexec(db->conn, "ROLLBACK");
+		PQclear(r);
+	}
+	db->in_tx = false;
+}
+
+const char *db_value(const PGresult *res, int r, int c)
+{
+	if (PQgetisnull(res, r, c))
+		return NULL;
+	return PQgetvalue(res, r, c);
+}

@@ -1,0 +1,74 @@
+/* html.c: escaping for HTML text, attributes and URLs. */
+#include "render/html.h"
+#include "core/buf.h"
+
+#include <string.h>
+
+void html_raw(struct buf *b, const char *markup)
+{
+	buf_puts(b, markup);
+}
+
+void html_textn(struct buf *b, const char *s, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		buf_append(b, s + run, i - run);
+		buf_puts(b, rep);
+		run = i + 1;
+	}
+	buf_append(b, s + run, n - run);
+}
+
+void html_text(struct buf *b, const char *s)
+{
+	if (s != NULL)
+		html_textn(b, s, strlen(s));
+}
+
+void html_attr(struct buf *b, const char *s)
+{
+	/* the same five escapes are sufficient inside a double-quoted attribute */
+	html_text(b, s);
+}
+
+void html_url(struct buf *b, const char *prefix, const char *seg)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	html_attr(b, prefix);
+	for (const unsigned char *p = (const unsigned char *)seg; p && *p; p++) {
+		unsigned char c = *p;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			buf_putc(b, (char)c);
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+			buf_append(b, e, 3);
+		}
+	}
+}
+
+void html_int(struct buf *b, long n)
+{
+	buf_printf(b, "%ld", n);
+}
