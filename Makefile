@@ -1,0 +1,23 @@
+# Music Graph: thin wrappers; the work is done by scripts/ (see docs/development.md).
+.PHONY: run test build clean format
+
+# Install what is missing, build, and serve https://localhost:8443 until Ctrl-C (state in .run/).
+run:
+	bash scripts/run.sh
+
+# Everything: -Werror build + ctest, ASan/UBSan build + ctest, clang-format check.
+test:
+	bash scripts/test.sh
+
+build:
+	SETUP_SKIP_NPM=1 bash scripts/setup-debian.sh
+	cmake -S . -B build
+	cmake --build build -j$$(nproc)
+
+# The build folders (and the test stacks inside them); .run/ (make run's data) stays.
+clean:
+	@for d in build*/it-stack; do if [ -d "$$d" ]; then bash test/lib/stack.sh destroy "$$d"; fi; done
+	rm -rf build build-*/
+
+format:
+	git ls-files -z --cached --others --exclude-standard -- '*.c' '*.h' | xargs -0 -r clang-format -i
