@@ -15,6 +15,7 @@ static const struct route table[] = {
     {"GET", "/genres", ACCESS_PUBLIC, h},
     {"GET", "/genres/:", ACCESS_PUBLIC, h},
     {"POST", "/genres/:", ACCESS_ADMIN, h},
+    {"POST", "/genres/:/delete", ACCESS_ADMIN, h},
 };
 
 static const struct route *m(struct arena *a, const char *method, const char *path, int *st,
@@ -22,7 +23,7 @@ static const struct route *m(struct arena *a, const char *method, const char *pa
 {
 	struct request req = {.arena = a, .method = method, .path = path};
 	*st = 0;
-	const struct route *r = router_match(table, 4, &req, st);
+	const struct route *r = router_match(table, 5, &req, st);
 	*arg = req.route_arg;
 	return r;
 }
@@ -42,6 +43,11 @@ int main(void)
 	CHECK(m(a, "GET", "/nothing", &st, &arg) == NULL && st == 404);
 	CHECK(m(a, "DELETE", "/genres", &st, &arg) == NULL && st == 405);
 	CHECK(m(a, "POST", "/", &st, &arg) == NULL && st == 405);
+	CHECK(m(a, "POST", "/genres/rock/delete", &st, &arg) == &table[4]);
+	CHECK_STR(arg, "rock");
+	CHECK(m(a, "POST", "/genres//delete", &st, &arg) == NULL && st == 404);
+	CHECK(m(a, "POST", "/genres/rock/delete/x", &st, &arg) == NULL && st == 404);
+	CHECK(m(a, "GET", "/genres/rock/delete", &st, &arg) == NULL && st == 405);
 	arena_free(a);
 	return check_done("test_router");
 }

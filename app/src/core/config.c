@@ -40,6 +40,22 @@ static const struct directive directives[] = {
     {"MUSICGRAPH_MIGRATIONS_DIR", K_STRING, OFF(migrations_dir), MUSICGRAPH_DEFAULT_MIGRATIONS, 0,
      0, "folder of numbered .sql migrations applied by musicgraph-admin migrate"},
     {"MUSICGRAPH_LOG_LEVEL", K_STRING, OFF(log_level), "info", 0, 0, "error, warn, info or debug"},
+    {"MUSICGRAPH_PBKDF2_ITERATIONS", K_LONG, OFF(pbkdf2_iterations), "600000", 1000, 10000000,
+     "PBKDF2-HMAC-SHA256 iterations for new password hashes; older hashes are upgraded at login"},
+    {"MUSICGRAPH_PASSWORD_MIN", K_LONG, OFF(password_min), "12", 8, 1024,
+     "fewest characters (not bytes) a new password may have"},
+    {"MUSICGRAPH_REGISTRATION", K_STRING, OFF(registration), "open", 0, 0,
+     "open: anyone may register; closed: accounts are made with musicgraph-admin"},
+    {"MUSICGRAPH_SESSION_IDLE", K_LONG, OFF(session_idle), "7200", 60, 31536000,
+     "seconds without a request after which a session ends"},
+    {"MUSICGRAPH_SESSION_MAX", K_LONG, OFF(session_max), "2592000", 60, 31536000,
+     "seconds after login at which a session ends, however active"},
+    {"MUSICGRAPH_LOGIN_MAX_FAILURES_ACCOUNT", K_LONG, OFF(login_max_account), "5", 1, 1000,
+     "failed logins for one account within the window before further attempts get 429"},
+    {"MUSICGRAPH_LOGIN_MAX_FAILURES_IP", K_LONG, OFF(login_max_ip), "20", 1, 100000,
+     "failed logins from one client address within the window before it gets 429"},
+    {"MUSICGRAPH_LOGIN_WINDOW", K_LONG, OFF(login_window), "900", 10, 86400,
+     "seconds over which failed logins are counted"},
 };
 
 enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
@@ -73,6 +89,11 @@ enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen,
 		         "MUSICGRAPH_LOG_LEVEL=\"%s\" is not error, warn, info or debug",
 		         cfg->log_level);
+		return MG_ERR_INVALID;
+	}
+	if (strcmp(cfg->registration, "open") != 0 && strcmp(cfg->registration, "closed") != 0) {
+		snprintf(err, errlen, "MUSICGRAPH_REGISTRATION=\"%s\" is not open or closed",
+		         cfg->registration);
 		return MG_ERR_INVALID;
 	}
 	return MG_OK;

@@ -17,6 +17,14 @@ struct config {
 	long shutdown_timeout;      /* MUSICGRAPH_SHUTDOWN_TIMEOUT: seconds to drain */
 	const char *migrations_dir; /* MUSICGRAPH_MIGRATIONS_DIR */
 	const char *log_level;      /* MUSICGRAPH_LOG_LEVEL: error, warn, info, debug */
+	long pbkdf2_iterations;     /* MUSICGRAPH_PBKDF2_ITERATIONS */
+	long password_min;          /* MUSICGRAPH_PASSWORD_MIN: characters */
+	const char *registration;   /* MUSICGRAPH_REGISTRATION: open or closed */
+	long session_idle;          /* MUSICGRAPH_SESSION_IDLE: seconds */
+	long session_max;           /* MUSICGRAPH_SESSION_MAX: seconds */
+	long login_max_account;     /* MUSICGRAPH_LOGIN_MAX_FAILURES_ACCOUNT */
+	long login_max_ip;          /* MUSICGRAPH_LOGIN_MAX_FAILURES_IP */
+	long login_window;          /* MUSICGRAPH_LOGIN_WINDOW: seconds */
 };
 
 /* config_load: fill *cfg from the environment (defaults where unset). On a bad value returns

@@ -98,8 +98,12 @@ static void clear_result(void *r)
 static enum mg_err map_failure(struct db *db, PGresult *r, const char *what, const char **sqlstate)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *constraint = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	snprintf(db->last_constraint, sizeof(db->last_constraint), "%s",
+	         constraint ? constraint : "");
+	snprintf(db->last_sqlstate, sizeof(db->last_sqlstate), "%s", state ? state : "");
 	if (sqlstate)
-		*sqlstate = state;
+		*sqlstate = db->last_sqlstate; /* r is cleared by the caller */
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		note_error(db, what);
 		return MG_ERR_DB;
@@ -208,6 +212,20 @@ void db_rollback(struct db *db)
 		PQclear(r);
 	}
 	db->in_tx = false;
+}
+
+const char *db_bytea(struct arena *a, const unsigned char *bytes, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s = arena_alloc(a, 2 * n + 3);
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hex[bytes[i] >> 4];
+		s[3 + 2 * i] = hex[bytes[i] & 15];
+	}
+	s[2 * n + 2] = '\0';
+	return s;
 }
 
 const char *db_value(const PGresult *res, int r, int c)

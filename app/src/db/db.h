@@ -29,7 +29,9 @@ struct db {
 	bool in_tx;
 	long long retry_at_ms; /* no new connection attempt before this time */
 	long backoff_ms;
-	unsigned long errors; /* database errors seen (for metrics) */
+	unsigned long errors;     /* database errors seen (for metrics) */
+	char last_constraint[64]; /* the constraint named by the last failed statement */
+	char last_sqlstate[6];    /* and its SQLSTATE ("" when none) */
 	char last_error[256];
 };
 
@@ -44,7 +46,8 @@ enum mg_err db_ensure(struct db *db);
  * is a PGresult freed when the arena is reset. When the connection turns out to be broken and
  * no transaction is open, it reconnects once and retries. Errors: MG_ERR_DB (unreachable),
  * MG_ERR_TIMEOUT (statement timeout), MG_ERR_CONFLICT (a constraint refused; *sqlstate says
- * which), MG_ERR_INTERNAL (anything else; logged). sqlstate may be NULL. */
+ * which, valid until the next statement), MG_ERR_INTERNAL (anything else; logged).
+ * sqlstate may be NULL. */
 enum mg_err db_exec(struct db *db, struct arena *a, const struct db_stmt *st,
                     const char *const *params, PGresult **res, const char **sqlstate);
 
@@ -56,5 +59,7 @@ void db_rollback(struct db *db);
 
 /* db_value: the text of row r, column c, or NULL for SQL NULL. */
 const char *db_value(const PGresult *res, int r, int c);
+/* db_bytea: n bytes as a bytea text parameter ("\\x…" hex) in the arena. */
+const char *db_bytea(struct arena *a, const unsigned char *bytes, size_t n);
 
 #endif

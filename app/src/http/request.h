@@ -8,6 +8,8 @@
 
 struct arena;
 struct worker;
+struct user;
+struct session;
 
 struct request {
 	struct arena *arena;
@@ -22,8 +24,12 @@ struct request {
 	struct params form;    /* decoded urlencoded body (POST) */
 	struct params cookies;
 	const char *remote_addr;
-	const char *route_arg; /* the ":slug" part of the matched route, or NULL */
-	const char *error;     /* why parsing failed, for the 4xx page */
+	const char *route_arg;   /* the ":slug" part of the matched route, or NULL */
+	const char *error;       /* why parsing failed, for the 4xx page */
+	struct user *user;       /* the logged-in user, or NULL (loaded once per request) */
+	struct session *session; /* the user's session, or NULL */
+	const char *csrf_cookie; /* the anonymous double-submit token (sent or new), or NULL */
+	const char *flash_key;   /* the flash cookie's key (sent or new), or NULL */
 };
 
 /* request_param: a FastCGI parameter ("HTTP_COOKIE", "REQUEST_URI", ...) or NULL. */

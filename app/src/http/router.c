@@ -5,7 +5,8 @@
 
 #include <string.h>
 
-/* match: 1 if path fits pattern; *arg gets the ":" segment (in the arena) if any. */
+/* match: 1 if path fits pattern; ":" in the pattern stands for one non-empty segment, which
+ * *arg receives (in the arena). */
 static int match(const char *pattern, const char *path, struct arena *a, const char **arg)
 {
 	const char *colon = strchr(pattern, ':');
@@ -15,9 +16,10 @@ static int match(const char *pattern, const char *path, struct arena *a, const c
 	if (strncmp(pattern, path, plen) != 0)
 		return 0;
 	const char *seg = path + plen;
-	if (*seg == '\0' || strchr(seg, '/') != NULL)
+	size_t slen = strcspn(seg, "/");
+	if (slen == 0 || strcmp(seg + slen, colon + 1) != 0)
 		return 0;
-	*arg = arena_strdup(a, seg);
+	*arg = arena_strndup(a, seg, slen);
 	return 1;
 }
 

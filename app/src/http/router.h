@@ -14,7 +14,7 @@ typedef void (*route_handler)(struct request *req, struct response *resp);
 
 struct route {
 	const char *method;  /* "GET" (also serves HEAD) or "POST" */
-	const char *pattern; /* "/genres" exactly, or "/genres/:" whose last segment is the arg */
+	const char *pattern; /* "/genres" exactly; ":" stands for one segment, the arg */
 	enum access access;
 	route_handler handler;
 };

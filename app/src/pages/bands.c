@@ -15,7 +15,7 @@ void page_band_index(struct request *req, struct response *resp)
 		return;
 	struct buf *b = resp->body;
 	struct page p = {.title = "Bands", .body_class = "page-bands"};
-	layout_begin(b, &p);
+	page_begin(req, resp, &p);
 	html_raw(b, "<article class=\"entity\"><h1>Bands</h1><p class=\"muted\">");
 	html_int(b, (long)g->nbands);
 	html_raw(b, " bands and artists.</p><table class=\"data-table\"><thead><tr><th>Name</th>"
@@ -47,7 +47,7 @@ void page_band_show(struct request *req, struct response *resp)
 	}
 	struct buf *b = resp->body;
 	struct page p = {.title = x->name, .body_class = "page-band"};
-	layout_begin(b, &p);
+	page_begin(req, resp, &p);
 	html_raw(b, "<article class=\"entity\"><p class=\"kicker\">Band</p><h1>");
 	html_text(b, x->name);
 	html_raw(b, "</h1><dl class=\"facts\"><dt>Primary genre</dt><dd>");

@@ -40,7 +40,7 @@ void page_error(struct request *req, struct response *resp, int status, const ch
 	}
 	resp->content_type = "text/html; charset=utf-8";
 	struct page p = {.title = title, .body_class = "page-error", .main_class = "content"};
-	layout_begin(resp->body, &p);
+	page_begin(req, resp, &p);
 	html_raw(resp->body, "<article class=\"error-page\"><h1>");
 	html_int(resp->body, status);
 	html_raw(resp->body, " ");

@@ -15,7 +15,7 @@ void page_genre_index(struct request *req, struct response *resp)
 		return;
 	struct buf *b = resp->body;
 	struct page p = {.title = "Genres", .body_class = "page-genres"};
-	layout_begin(b, &p);
+	page_begin(req, resp, &p);
 	html_raw(b, "<article class=\"entity\"><h1>Genres</h1><p class=\"muted\">");
 	html_int(b, (long)g->ngenres);
 	html_raw(b, " genres.</p><table class=\"data-table\"><thead><tr><th>Name</th><th>Type</th>"
@@ -51,7 +51,7 @@ void page_genre_show(struct request *req, struct response *resp)
 	}
 	struct buf *b = resp->body;
 	struct page p = {.title = x->name, .body_class = "page-genre"};
-	layout_begin(b, &p);
+	page_begin(req, resp, &p);
 	html_raw(b, "<article class=\"entity\"><p class=\"kicker\">Genre · <span class=\"type\">");
 	html_text(b, x->type);
 	html_raw(b, "</span></p><h1>");

@@ -18,7 +18,7 @@ void page_home(struct request *req, struct response *resp)
 	                 .main_class = "graph-layout",
 	                 .with_graph_script = 1};
 	struct buf *b = resp->body;
-	layout_begin(b, &p);
+	page_begin(req, resp, &p);
 	html_raw(b, "<section class=\"graph-wrap\"><div id=\"graph\" data-api=\"/api/graph\" "
 	            "aria-label=\"Genre graph\"></div><p id=\"graph-status\" role=\"status\">"
 	            "Loading graph…</p></section>\n<aside id=\"panel\"><form id=\"search-form\" "

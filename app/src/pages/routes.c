@@ -10,6 +10,15 @@ const struct route routes[] = {
     {"GET", "/bands/:", ACCESS_PUBLIC, page_band_show},
     {"GET", "/search", ACCESS_PUBLIC, page_search},
     {"GET", "/healthz", ACCESS_PUBLIC, page_healthz},
+    {"GET", "/login", ACCESS_PUBLIC, page_login},
+    {"POST", "/login", ACCESS_PUBLIC, page_login_post},
+    {"POST", "/logout", ACCESS_USER, page_logout_post},
+    {"GET", "/register", ACCESS_PUBLIC, page_register},
+    {"POST", "/register", ACCESS_PUBLIC, page_register_post},
+    {"GET", "/account", ACCESS_USER, page_account},
+    {"POST", "/account/password", ACCESS_USER, page_account_password_post},
+    {"POST", "/account/sessions/end-others", ACCESS_USER, page_account_end_others_post},
+    {"POST", "/account/sessions/:/end", ACCESS_USER, page_account_session_end_post},
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

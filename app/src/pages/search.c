@@ -56,7 +56,7 @@ void page_search(struct request *req, struct response *resp)
 		return;
 	struct buf *b = resp->body;
 	struct page p = {.title = "Search", .body_class = "page-search"};
-	layout_begin(b, &p);
+	page_begin(req, resp, &p);
 	html_raw(b,
 	         "<article class=\"entity\"><h1>Search</h1><form class=\"form\" action=\"/search\" "
 	         "method=\"get\" role=\"search\"><div class=\"field\"><label for=\"q\">Genre or "

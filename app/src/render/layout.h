@@ -1,8 +1,12 @@
-/* layout.h: the page frame every HTML page shares (head, header, navigation, footer). */
+/* layout.h: the page frame every HTML page shares (head, navigation by role, flash messages,
+ * footer). */
 #ifndef MG_LAYOUT_H
 #define MG_LAYOUT_H
 
+#include <stdbool.h>
+
 struct buf;
+struct flash;
 
 struct page {
 	const char *title;      /* shown as "<title> · Music Graph"; NULL for the home page */
@@ -11,8 +15,18 @@ struct page {
 	int with_graph_script;  /* include the graph bundle */
 };
 
-/* layout_begin: everything up to and including the opening <main>. */
-void layout_begin(struct buf *b, const struct page *p);
+/* Who is looking, for the navigation bar; filled by pages/frame.c. */
+struct viewer {
+	const char *username; /* NULL when anonymous */
+	bool is_admin;
+	bool registration_open;
+	const char *csrf_token; /* for the log-out button */
+	const struct flash *flashes;
+	int nflashes;
+};
+
+/* layout_begin: everything up to and including the opening <main> and the flash messages. */
+void layout_begin(struct buf *b, const struct page *p, const struct viewer *v);
 /* layout_end: closes <main>, the footer and the document. */
 void layout_end(struct buf *b);
 

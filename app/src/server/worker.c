@@ -1,5 +1,8 @@
 /* worker.c: the accept → parse → route → handle → reply loop of one worker process. */
 #include "server/worker.h"
+#include "auth/csrf.h"
+#include "auth/flash.h"
+#include "auth/session.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -7,13 +10,18 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "db/sessions.h"
 #include "render/graph_json.h"
+#include "render/html.h"
 
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define PURGE_INTERVAL 300 /* seconds between a worker's housekeeping runs */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -47,11 +55,51 @@ enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph *
 	return MG_OK;
 }
 
+/* deny: the answer for a route the viewer may not use (deny by default). */
+static void deny(struct request *req, struct response *resp, enum access access)
+{
+	int api = strncmp(req->path, "/api/", 5) == 0;
+	if (req->user == NULL) {
+		if (api) {
+			page_error(req, resp, 401, "Log in first.");
+			return;
+		}
+		struct buf *next = buf_new_in(req->arena);
+		html_url(next, "/login?next=", req->path);
+		response_redirect(resp, 302, arena_strdup(req->arena, buf_cstr(next)));
+		return;
+	}
+	if (access == ACCESS_ADMIN && !api) {
+		flash_add(req, resp, "error", "Admin access required.");
+		response_redirect(resp, 302, "/");
+		return;
+	}
+	page_error(req, resp, 403, "Admin access required.");
+}
+
+static int allowed(const struct request *req, enum access access)
+{
+	switch (access) {
+	case ACCESS_PUBLIC:
+		return 1;
+	case ACCESS_USER:
+		return req->user != NULL;
+	case ACCESS_ADMIN:
+		return req->user != NULL && req->user->is_admin;
+	}
+	return 0;
+}
+
 static void dispatch(struct request *req, struct response *resp)
 {
 	int status = request_parse(req, req->worker->cfg->max_body);
 	if (status != 0) {
 		page_error(req, resp, status, req->error);
+		return;
+	}
+	enum mg_err rc = session_load(req);
+	if (rc != MG_OK) {
+		page_fail(req, resp, rc);
 		return;
 	}
 	const struct route *r = router_match(routes, routes_count, req, &status);
@@ -63,12 +111,27 @@ static void dispatch(struct request *req, struct response *resp)
 			response_header(resp, "Allow", "GET, HEAD, POST");
 		return;
 	}
-	if (r->access != ACCESS_PUBLIC) {
-		/* deny by default: accounts and roles arrive with the sessions module */
-		page_error(req, resp, 403, "You are not allowed to see this page.");
+	if (!allowed(req, r->access)) {
+		deny(req, resp, r->access);
+		return;
+	}
+	if (strcmp(req->method, "POST") == 0 && !csrf_check(req)) {
+		page_error(req, resp, 403,
+		           "This form has expired or did not come from this site. Go back, reload "
+		           "the page and try again.");
 		return;
 	}
 	r->handler(req, resp);
+}
+
+/* housekeeping: now and then, delete expired sessions, flash messages and login failures. */
+static void housekeeping(struct worker *w, struct arena *a)
+{
+	time_t now = time(NULL);
+	if (now < w->next_purge)
+		return;
+	w->next_purge = now + PURGE_INTERVAL + w->index; /* workers spread out */
+	db_session_purge(&w->db, a, w->cfg->session_idle);
 }
 
 static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
@@ -77,6 +140,8 @@ static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
 	struct response resp;
 	response_init(&resp, a);
 	dispatch(&req, &resp);
+	if (req.user != NULL)
+		response_header(&resp, "Cache-Control", "no-store"); /* personal pages */
 	request_drain_body(&req);
 	response_write(&resp, fr->out, req.head);
 	if (resp.status >= 500)
@@ -132,8 +197,13 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 				break;
 			continue;
 		}
+		/* libfcgi would otherwise wait on this connection for nginx's next request,
+		 * pinning the worker to one idle keep-alive connection while others queue */
+		fr.keepConnection = 0;
 		serve(&w, &fr, a);
 		FCGX_Finish_r(&fr);
+		arena_reset(a);
+		housekeeping(&w, a);
 		arena_reset(a);
 	}
 	FCGX_Free(&fr, 1);

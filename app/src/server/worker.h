@@ -18,6 +18,7 @@ struct worker {
 	struct buf graph_json; /* /api/graph body for graph->version, built on first use */
 	char graph_etag[48];
 	unsigned long requests;
+	long long next_purge; /* time() of the next housekeeping run */
 };
 
 /* worker_graph: the graph at the database's current data version; reloads it when the

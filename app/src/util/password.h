@@ -1,0 +1,72 @@
+/* password.h: PBKDF2-HMAC-SHA256 password hashes for user accounts (ours and Werkzeug's). */
+#ifndef MG_PASSWORD_H
+#define MG_PASSWORD_H
+
+#include "core/mg.h"
+
+#include <stddef.h>
+
+/* The longest password we hash, in bytes; longer ones are refused, never truncated. */
+#define PASSWORD_MAX_BYTES 1024
+
+/* PBKDF2 iteration counts: the bounds a stored hash may use, and the default to configure
+ * (OWASP Password Storage Cheat Sheet, PBKDF2-HMAC-SHA256). */
+#define PASSWORD_ITERATIONS_MIN     1000L
+#define PASSWORD_ITERATIONS_MAX     10000000L
+#define PASSWORD_ITERATIONS_DEFAULT 600000L
+
+/* The size of the buffer password_hash writes into, NUL included (a hash is at most 93 bytes:
+ * "pbkdf2_sha256$" 8 digits "$" 24 "$" 44). */
+#define PASSWORD_HASH_MAX 128
+
+enum password_verdict {
+	PASSWORD_MISMATCH,    /* wrong password, or a stored string we cannot parse */
+	PASSWORD_OK,          /* right password, stored hash is current */
+	PASSWORD_OK_REHASH,   /* right password; store password_hash() of it now */
+	PASSWORD_UNSUPPORTED, /* a recognised hash we cannot check (Werkzeug scrypt, or pbkdf2 with
+	                       * a digest other than sha256): the user must reset the password */
+};
+
+/* password_hash: hash the len bytes at password (any bytes, NUL included) with a fresh 16-byte
+ * salt from RAND_bytes and write "pbkdf2_sha256$<iterations>$<salt>$<hash>" (NUL-terminated)
+ * into out, which must hold outlen >= PASSWORD_HASH_MAX bytes. The salt field is the standard
+ * base64 of the random bytes and, as in Django, PBKDF2 uses that field's ASCII text as its
+ * salt; the hash field is the standard base64 (with padding) of the 32-byte derived key.
+ * Returns MG_ERR_TOO_LARGE when len > PASSWORD_MAX_BYTES, MG_ERR_INVALID when iterations is
+ * outside [PASSWORD_ITERATIONS_MIN, PASSWORD_ITERATIONS_MAX] or password is NULL with len > 0,
+ * MG_ERR_INTERNAL when out is too small or OpenSSL fails; out is "" after any failure. */
+enum mg_err password_hash(const char *password, size_t len, long iterations, char *out,
+                          size_t outlen);
+
+/* password_verify: check the len bytes at password against stored, a NUL-terminated string
+ * read from the database (any bytes: it is parsed defensively). Accepts
+ *   pbkdf2_sha256$<n>$<salt>$<base64 key>   ours, also Django's layout;
+ *   pbkdf2:sha256:<n>$<salt>$<hex key>       Werkzeug's (salt used as its ASCII text);
+ *   pbkdf2:sha256$<salt>$<hex key>           Werkzeug's without a count: n = 260000.
+ * Returns PASSWORD_OK, or PASSWORD_OK_REHASH when the password matches but the hash is
+ * Werkzeug's or has fewer than configured_iterations iterations; PASSWORD_UNSUPPORTED for
+ * Werkzeug scrypt and pbkdf2:<other digest> hashes (after burning the time of a real verify);
+ * PASSWORD_MISMATCH for a wrong password, a password over PASSWORD_MAX_BYTES, a NULL or
+ * malformed stored string, or an iteration count outside the PASSWORD_ITERATIONS_* bounds.
+ * The key comparison is constant-time. */
+enum password_verdict password_verify(const char *password, size_t len, const char *stored,
+                                      long configured_iterations);
+
+/* password_dummy_verify: spend the time password_verify spends on a stored hash with the given
+ * iterations, and decide nothing; call it for an unknown user so that the response takes as
+ * long as for a known one. */
+void password_dummy_verify(const char *password, size_t len, long iterations);
+
+/* password_hash_iterations: the PBKDF2 iteration count of a stored hash that password_verify
+ * would check, or 0 when stored is NULL, malformed or unsupported. */
+long password_hash_iterations(const char *stored);
+
+/* password_pbkdf2_sha256: the raw PBKDF2-HMAC-SHA256 (RFC 8018) of password and salt with the
+ * given iterations (1..PASSWORD_ITERATIONS_MAX), writing outlen bytes (1..1024) to out; for
+ * tests against published vectors. Returns MG_ERR_INVALID on out-of-range arguments and
+ * MG_ERR_INTERNAL when OpenSSL fails. */
+enum mg_err password_pbkdf2_sha256(const void *password, size_t len, const void *salt,
+                                   size_t salt_len, long iterations, unsigned char *out,
+                                   size_t outlen);
+
+#endif
