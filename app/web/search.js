@@ -110,10 +110,13 @@ export class SearchBox {
     list.addEventListener("click", (ev) => {
       const li = ev.target.closest("li[data-index]");
       if (!li) return;
-      const i = Number(li.dataset.index);
-      if (this.options[i] && this.options[i].item) {
+      const o = this.options[Number(li.dataset.index)];
+      if (!o) return;
+      if (o.item) {
         ev.preventDefault();
-        this.choose(i, false);
+        this.choose(Number(li.dataset.index), false);
+      } else if (!ev.target.closest("a")) {
+        window.location.assign(o.href);
       }
     });
     form.addEventListener("submit", (ev) => {

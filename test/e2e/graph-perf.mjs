@@ -240,6 +240,7 @@ async function main() {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ARGS,
     viewport: { width: VW, height: VH },
+    ignoreHTTPSErrors: true, // --base may be the dev stack behind a dev CA
   });
   try {
     await context.addInitScript(initScript);
@@ -458,6 +459,24 @@ async function main() {
     await page.keyboard.press("Escape");
     const closed = await page.evaluate(() => document.getElementById("search").getAttribute("aria-expanded"));
     check("Escape closes the results", closed === "false");
+
+    // mouse: pick a search result, then follow a band link in the panel
+    await page.fill("#search", "");
+    await page.focus("#search");
+    await page.keyboard.type("death metal");
+    await page.waitForTimeout(100);
+    await page.click("#search-results li[role=option] >> nth=0");
+    await page.waitForTimeout(800);
+    const viaMouse = await page.evaluate(() => document.querySelector("#details h2").textContent);
+    check("clicking a search result selects it", viaMouse === "death metal", viaMouse);
+    await page.click("#details a[data-kind='band'] >> nth=0");
+    await page.waitForTimeout(800);
+    const bandLink = await page.evaluate(() => ({
+      title: document.querySelector("#details h2").textContent,
+      key: window.musicGraph.selectedKey,
+      path: location.pathname,
+    }));
+    check("panel band link draws, selects and focuses the band", bandLink.path === "/" && /^b:/.test(bandLink.key || ""), JSON.stringify(bandLink));
 
     // keyboard on the graph itself
     await page.focus("#graph");
