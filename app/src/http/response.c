@@ -5,6 +5,7 @@
 #include <fcgiapp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void response_init(struct response *resp, struct arena *a)
 {
@@ -23,6 +24,17 @@ void response_header(struct response *resp, const char *name, const char *value)
 	resp->headers[resp->nheaders][0] = name;
 	resp->headers[resp->nheaders][1] = value;
 	resp->nheaders++;
+}
+
+void response_header_set(struct response *resp, const char *name, const char *value)
+{
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		if (strcasecmp(resp->headers[i][0], name) == 0 && strpbrk(value, "\r\n") == NULL) {
+			resp->headers[i][1] = value;
+			return;
+		}
+	}
+	response_header(resp, name, value);
 }
 
 void response_redirect(struct response *resp, int status, const char *location)

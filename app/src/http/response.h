@@ -24,6 +24,8 @@ void response_init(struct response *resp, struct arena *a);
 /* response_header: add a header; name and value must outlive the response (arena or static)
  * and must hold no CR or LF (callers pass our own values, never raw user input). */
 void response_header(struct response *resp, const char *name, const char *value);
+/* response_header_set: like response_header, but replaces an earlier header of that name. */
+void response_header_set(struct response *resp, const char *name, const char *value);
 /* response_redirect: 303 See Other (after POST) or 302 to a same-site path. */
 void response_redirect(struct response *resp, int status, const char *location);
 /* response_write: serialise to a FastCGI stream (void * is FCGX_Stream *); no body for HEAD. */

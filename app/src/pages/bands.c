@@ -57,6 +57,8 @@ void page_band_show(struct request *req, struct response *resp)
 	entity_description(b, x->description_md);
 	html_raw(b, "<h2>Genres</h2>");
 	entity_genre_list(b, g, x->genres, x->ngenres);
-	html_raw(b, "</article>");
+	html_raw(b, "<p><a class=\"button\" href=\"");
+	html_url(b, "/#band=", x->id);
+	html_raw(b, "\">Show in the graph</a></p></article>");
 	layout_end(b);
 }

@@ -23,7 +23,7 @@ void page_error(struct request *req, struct response *resp, int status, const ch
 	resp->status = status;
 	resp->shared_body = NULL;
 	buf_clear(resp->body);
-	response_header(resp, "Cache-Control", "no-store");
+	response_header_set(resp, "Cache-Control", "no-store");
 	if (status == 503)
 		response_header(resp, "Retry-After", "5");
 	if (is_api(req)) {

@@ -85,6 +85,8 @@ void page_genre_show(struct request *req, struct response *resp)
 	entity_genre_list(b, g, x->children, x->nchildren);
 	html_raw(b, "<h2>Bands</h2>");
 	entity_band_list(b, g, x->bands, x->nbands);
-	html_raw(b, "</article>");
+	html_raw(b, "<p><a class=\"button\" href=\"");
+	html_url(b, "/#genre=", x->id);
+	html_raw(b, "\">Show in the graph</a></p></article>");
 	layout_end(b);
 }

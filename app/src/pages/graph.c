@@ -57,7 +57,7 @@ void page_api_graph(struct request *req, struct response *resp)
 	struct worker *w = req->worker;
 	resp->content_type = "application/json";
 	/* revalidate every time: the ETag makes an unchanged graph cost a 304 */
-	response_header(resp, "Cache-Control", "no-cache");
+	response_header_set(resp, "Cache-Control", "no-cache");
 	response_header(resp, "ETag", w->graph_etag);
 	if (etag_matches(request_param(req, "HTTP_IF_NONE_MATCH"), w->graph_etag)) {
 		resp->status = 304;
@@ -70,7 +70,7 @@ void page_api_graph(struct request *req, struct response *resp)
 void page_healthz(struct request *req, struct response *resp)
 {
 	resp->content_type = "text/plain; charset=utf-8";
-	response_header(resp, "Cache-Control", "no-store");
+	response_header_set(resp, "Cache-Control", "no-store");
 	long long version;
 	enum mg_err rc = db_graph_version(&req->worker->db, req->arena, &version);
 	if (rc != MG_OK) {

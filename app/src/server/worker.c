@@ -141,7 +141,7 @@ static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
 	response_init(&resp, a);
 	dispatch(&req, &resp);
 	if (req.user != NULL)
-		response_header(&resp, "Cache-Control", "no-store"); /* personal pages */
+		response_header_set(&resp, "Cache-Control", "no-store"); /* personal pages */
 	request_drain_body(&req);
 	response_write(&resp, fr->out, req.head);
 	if (resp.status >= 500)
