@@ -23,7 +23,7 @@ PACKAGES=(
 	nginx openssl curl ca-certificates
 	python3 python3-html5lib
 	clang-format valgrind wrk chromium
-	git
+	git procps iproute2 systemd
 )
 # shellcheck disable=SC2206 # (word splitting wanted)
 PACKAGES+=(${SETUP_EXTRA_PACKAGES:-})
