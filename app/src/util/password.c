@@ -162,7 +162,8 @@ static bool b64_key(struct field f, unsigned char *key)
 }
 
 /* parse_pbkdf2_method: "pbkdf2:sha256[:n]" → STORED_WERKZEUG; "pbkdf2:<name>[:n]" with another
- * alphanumeric digest name → STORED_UNSUPPORTED; anything else → STORED_BAD. */
+ * digest name ([a-z0-9_-]{1,16}, as hashlib spells them) → STORED_UNSUPPORTED; anything else →
+ * STORED_BAD. */
 static enum stored_kind parse_pbkdf2_method(struct field method, long *iterations)
 {
 	struct field arg[3];

@@ -61,10 +61,11 @@ void password_dummy_verify(const char *password, size_t len, long iterations);
  * would check, or 0 when stored is NULL, malformed or unsupported. */
 long password_hash_iterations(const char *stored);
 
-/* password_pbkdf2_sha256: the raw PBKDF2-HMAC-SHA256 (RFC 8018) of password and salt with the
- * given iterations (1..PASSWORD_ITERATIONS_MAX), writing outlen bytes (1..1024) to out; for
- * tests against published vectors. Returns MG_ERR_INVALID on out-of-range arguments and
- * MG_ERR_INTERNAL when OpenSSL fails. */
+/* password_pbkdf2_sha256: the raw PBKDF2-HMAC-SHA256 (RFC 8018) of the len bytes at password
+ * (at most PASSWORD_MAX_BYTES) and the salt_len bytes at salt (at most 512), with iterations in
+ * 1..PASSWORD_ITERATIONS_MAX, writing outlen bytes (1..1024) to out; exported for the published
+ * test vectors. Returns MG_ERR_INVALID on out-of-range arguments, MG_ERR_INTERNAL when OpenSSL
+ * fails. */
 enum mg_err password_pbkdf2_sha256(const void *password, size_t len, const void *salt,
                                    size_t salt_len, long iterations, unsigned char *out,
                                    size_t outlen);

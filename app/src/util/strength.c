@@ -107,15 +107,26 @@ static bool ascii_case_equal(const char *s, const char *t, size_t n)
 	return true;
 }
 
-/* why_user: which of the user's names the user-dictionary match m spells (ignoring case); both
- * when it is a leet or reversed form we cannot tell apart. */
+/* spells: whether the n bytes at s are word, or word repeated, ignoring ASCII case. */
+static bool spells(const char *s, size_t n, const char *word)
+{
+	size_t wl = strlen(word);
+	if (wl == 0 || n % wl != 0)
+		return false;
+	for (size_t i = 0; i < n; i += wl)
+		if (!ascii_case_equal(s + i, word, wl))
+			return false;
+	return true;
+}
+
+/* why_user: which of the user's names the user-dictionary match m spells (once or repeated);
+ * both when it is a leet or reversed form we cannot tell apart. */
 static const char *why_user(const struct words *ws, const char *pw, size_t len, const ZxcMatch_t *m)
 {
 	if (m->Begin < 0 || m->Length <= 0 || (size_t)m->Begin + (size_t)m->Length > len)
 		return WHY_USER;
 	for (size_t i = 0; i < ws->n; i++)
-		if (strlen(ws->w[i]) == (size_t)m->Length &&
-		    ascii_case_equal(ws->w[i], pw + m->Begin, (size_t)m->Length))
+		if (spells(pw + m->Begin, (size_t)m->Length, ws->w[i]))
 			return ws->src[i] == FROM_USERNAME ? WHY_USERNAME : WHY_EMAIL;
 	return WHY_USER;
 }
