@@ -6,7 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { STMT_BY_LOGIN, STMT_CREATE, STMT_TAKEN, STMT_SET_HASH, STMT_LOGGED_IN, STMT__MAX };
+enum {
+	STMT_BY_LOGIN,
+	STMT_CREATE,
+	STMT_TAKEN,
+	STMT_SET_HASH,
+	STMT_REPLACE_HASH,
+	STMT_LOGGED_IN,
+	STMT__MAX
+};
 
 static const struct db_stmt stmts[STMT__MAX] = {
     [STMT_BY_LOGIN] = {"users_get_by_login",
@@ -25,6 +33,9 @@ static const struct db_stmt stmts[STMT__MAX] = {
                     2},
     [STMT_SET_HASH] = {"users_set_password_hash",
                        "UPDATE users SET password_hash = $2 WHERE id = $1", 2},
+    [STMT_REPLACE_HASH] =
+        {"users_replace_password_hash",
+         "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2", 3},
     [STMT_LOGGED_IN] = {"users_logged_in", "UPDATE users SET last_login_at = now() WHERE id = $1",
                         1},
 };
@@ -89,4 +100,11 @@ enum mg_err db_user_set_password_hash(struct db *db, struct arena *a, long long 
 enum mg_err db_user_logged_in(struct db *db, struct arena *a, long long id)
 {
 	return exec_id(db, a, STMT_LOGGED_IN, id, NULL);
+}
+
+enum mg_err db_user_replace_password_hash(struct db *db, struct arena *a, long long id,
+                                          const char *old_hash, const char *hash)
+{
+	const char *params[] = {arena_sprintf(a, "%lld", id), old_hash, hash};
+	return db_exec(db, a, &stmts[STMT_REPLACE_HASH], params, NULL, NULL);
 }

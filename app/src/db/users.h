@@ -29,6 +29,10 @@ enum mg_err db_user_taken(struct db *db, struct arena *a, const char *username, 
                           bool *username_taken, bool *email_taken);
 enum mg_err db_user_set_password_hash(struct db *db, struct arena *a, long long id,
                                       const char *hash);
+/* db_user_replace_password_hash: set the hash only if it is still old_hash (a rehash at login
+ * must never undo a password change made meanwhile). */
+enum mg_err db_user_replace_password_hash(struct db *db, struct arena *a, long long id,
+                                          const char *old_hash, const char *hash);
 enum mg_err db_user_logged_in(struct db *db, struct arena *a, long long id);
 
 #endif

@@ -119,9 +119,11 @@ void page_account_password_post(struct request *req, struct response *resp)
 		return;
 	}
 	size_t clen = current ? strlen(current) : 0;
-	if (current == NULL || clen > PASSWORD_MAX_BYTES ||
-	    password_verify(current, clen, u.password_hash, w->cfg->pbkdf2_iterations) ==
-	        PASSWORD_MISMATCH)
+	enum password_verdict v = PASSWORD_MISMATCH;
+	if (current != NULL && clen <= PASSWORD_MAX_BYTES)
+		v = password_verify(current, clen, u.password_hash, w->cfg->pbkdf2_iterations);
+	/* only a verified password counts: UNSUPPORTED (a hash we cannot check) is no proof */
+	if (v != PASSWORD_OK && v != PASSWORD_OK_REHASH)
 		add(&c, &c.current_error, "Current password is incorrect");
 	const char *confirm_error;
 	const char *perr = password_rules(req, fresh, confirm, u.username, u.email, &confirm_error);

@@ -141,6 +141,7 @@ void page_login_post(struct request *req, struct response *resp)
 	else
 		v = password_verify(password, plen, u->password_hash, cfg->pbkdf2_iterations);
 	if (v == PASSWORD_UNSUPPORTED) {
+		db_throttle_record_failure(&w->db, req->arena, key, req->remote_addr);
 		resp->status = 401;
 		login_form(
 		    req, resp, login,
@@ -158,7 +159,8 @@ void page_login_post(struct request *req, struct response *resp)
 		char hash[PASSWORD_HASH_MAX];
 		if (password_hash(password, plen, cfg->pbkdf2_iterations, hash, sizeof(hash)) ==
 		    MG_OK)
-			db_user_set_password_hash(&w->db, req->arena, u->id, hash);
+			db_user_replace_password_hash(&w->db, req->arena, u->id, u->password_hash,
+			                              hash);
 	}
 	db_throttle_reset_account(&w->db, req->arena, key);
 	db_user_logged_in(&w->db, req->arena, u->id);
