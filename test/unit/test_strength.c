@@ -136,6 +136,23 @@ static void test_bad_input(struct arena *a)
 	CHECK(p != NULL);
 }
 
+/* the account's own names inside a longer password, and near-constant passwords */
+static void test_own_words(struct arena *a)
+{
+	CHECK(starts(refused(a, "bob-example-org", "bob", "bob@example.org", MIN_CHARS),
+	             "This password is too easy to guess: it is close to your"));
+	CHECK(starts(refused(a, "examplebob12xyz", "bob", "bob@example.org", MIN_CHARS),
+	             "This password is too easy to guess"));
+	CHECK(starts(refused(a, "velvet-ROBERTA-crane-47", "sam", "roberta@example.org", MIN_CHARS),
+	             "This password is too easy to guess: it is close to your email"));
+	static char same[1025];
+	memset(same, 'a', 1024);
+	CHECK(
+	    starts(refused(a, same, NULL, NULL, MIN_CHARS), "This password is too easy to guess"));
+	CHECK(starts(refused(a, "abababababababab", NULL, NULL, MIN_CHARS),
+	             "This password is too easy to guess"));
+}
+
 int main(void)
 {
 	struct arena *a = arena_new();
@@ -144,6 +161,7 @@ int main(void)
 	test_strong(a);
 	test_length(a);
 	test_bad_input(a);
+	test_own_words(a);
 	arena_free(a);
 	return check_done("test_strength");
 }

@@ -15,6 +15,7 @@
 #include "render/html.h"
 #include "render/layout.h"
 #include "server/worker.h"
+#include "util/account.h"
 #include "util/password.h"
 #include "util/strength.h"
 
@@ -204,33 +205,6 @@ static void add_error(struct signup *s, const char **slot, const char *message)
 		s->errors[s->nerrors++] = message;
 }
 
-static int username_valid(const char *u)
-{
-	size_t n = strlen(u);
-	if (n < 3 || n > 32)
-		return 0;
-	for (const char *p = u; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
-			return 0;
-	return 1;
-}
-
-static int email_valid(const char *e)
-{
-	size_t n = strlen(e);
-	const char *at = strchr(e, '@');
-	if (n > 254 || at == NULL || at == e || strchr(at + 1, '@') != NULL)
-		return 0;
-	const char *dot = strrchr(at + 1, '.');
-	if (dot == NULL || dot == at + 1 || dot[1] == '\0')
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)e; *p; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 static void register_page(struct request *req, struct response *resp, const struct signup *s)
 {
 	struct buf *b = resp->body;
@@ -291,12 +265,12 @@ static void validate_signup(struct request *req, struct signup *s)
 {
 	if (s->username[0] == '\0')
 		add_error(s, &s->username_error, "Username is required");
-	else if (!username_valid(s->username))
+	else if (!account_username_valid(s->username))
 		add_error(s, &s->username_error,
 		          "A username has 3 to 32 letters, digits, dots, hyphens or underscores");
 	if (s->email[0] == '\0')
 		add_error(s, &s->email_error, "Email is required");
-	else if (!email_valid(s->email))
+	else if (!account_email_valid(s->email))
 		add_error(s, &s->email_error, "Enter an email address such as name@example.org");
 	const char *confirm_error;
 	const char *perr =

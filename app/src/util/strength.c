@@ -162,6 +162,45 @@ static const char *why_weak(const struct words *ws, const char *pw, size_t len,
 	return WHY_GENERAL;
 }
 
+/* contains_ci: does the len bytes at pw contain word (ASCII case-insensitively)? */
+static bool contains_ci(const char *pw, size_t len, const char *word, size_t wlen)
+{
+	for (size_t i = 0; wlen > 0 && i + wlen <= len; i++)
+		if (ascii_case_equal(pw + i, word, wlen))
+			return true;
+	return false;
+}
+
+/* own_words: the password holds the username or the email's local part outright (zxcvbn
+ * sometimes scores such a password above the line when more words surround it). */
+static const char *own_words(const char *pw, size_t len, const char *username, const char *email)
+{
+	/* the email's local part first: it is usually the longer name ("bart" in "bartholomew") */
+	if (email != NULL) {
+		const char *at = strchr(email, '@');
+		size_t local = at ? (size_t)(at - email) : strlen(email);
+		if (local >= MIN_WORD_BYTES && contains_ci(pw, len, email, local))
+			return WHY_EMAIL;
+	}
+	if (username != NULL && strlen(username) >= MIN_WORD_BYTES &&
+	    contains_ci(pw, len, username, strlen(username)))
+		return WHY_USERNAME;
+	return NULL;
+}
+
+/* few_distinct: fewer than 5 different bytes ("aaaa…", "abababab…"), whatever the length. */
+static bool few_distinct(const char *pw, size_t len)
+{
+	bool seen[256] = {false};
+	int n = 0;
+	for (size_t i = 0; i < len && n < 5; i++)
+		if (!seen[(unsigned char)pw[i]]) {
+			seen[(unsigned char)pw[i]] = true;
+			n++;
+		}
+	return n < 5;
+}
+
 enum mg_err password_policy_check_n(const char *password, size_t len, const char *username,
                                     const char *email, long min_chars, struct arena *a,
                                     const char **problem)
@@ -198,6 +237,12 @@ enum mg_err password_policy_check_n(const char *password, size_t len, const char
 		return MG_ERR_INVALID;
 	}
 
+	if ((*problem = own_words(password, len, username, email)) != NULL)
+		return MG_ERR_INVALID;
+	if (few_distinct(password, len)) {
+		*problem = WHY_REPEAT;
+		return MG_ERR_INVALID;
+	}
 	memcpy(copy, password, len);
 	copy[len] = '\0';
 	words_build(&ws, a, username, email);
