@@ -89,6 +89,35 @@ MUSICGRAPH_PORT=$HTTPS_PORT MUSICGRAPH_HTTP_PORT=$HTTP_PORT STACK_DEMO=1 STACK_F
 
 # shellcheck disable=SC1091
 . "$STATE/env"
+
+# The first run (and any run that finds no admin at all): an account "admin" with a random
+# password, shown once below and kept in .run/admin-password (mode 0600). No password is
+# built in anywhere.
+ADMIN_NOTE=
+ensure_admin() {
+	local admins pw file=$STATE/admin-password
+	admins=$("$MG_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$MUSICGRAPH_DATABASE_URL" \
+		-c "SELECT count(*) FROM users WHERE is_admin") || {
+		say "warning: could not look for an admin account (above)"
+		return 0
+	}
+	[ "$admins" = 0 ] || return 0
+	say "the database has no admin account: creating 'admin'"
+	pw=$(openssl rand -base64 18 | tr '+/' '-_') # 24 characters, 144 random bits
+	[ "${#pw}" -ge 20 ] || die "openssl rand gave no password"
+	(umask 077 && printf '%s\n' "$pw" >"$file.tmp") || die "cannot write $file.tmp"
+	if printf '%s\n' "$pw" | "$MG_ADMIN" create-user admin admin@localhost.localdomain --admin >/dev/null; then
+		chmod 0600 "$file.tmp"
+		mv -f "$file.tmp" "$file"
+		ADMIN_NOTE="Admin account: admin / $pw (saved in .run/admin-password)"
+	else
+		rm -f "$file.tmp"
+		say "warning: no admin account (above). Make one: . .run/env && ${BUILD#"$ROOT"/}/musicgraph-admin create-user NAME EMAIL --admin"
+		say "         (or promote an existing user: ${BUILD#"$ROOT"/}/musicgraph-admin promote NAME)"
+	fi
+}
+ensure_admin
+
 cat >&2 <<EOF
 
   Music Graph is up:   $MG_BASE_URL/
@@ -96,8 +125,12 @@ cat >&2 <<EOF
   CA certificate:      $MG_CA_FILE
   CLI:                 . .run/env && ${BUILD#"$ROOT"/}/musicgraph-admin list-users
   Logs:                .run/musicgraph.log  .run/nginx-error.log  .run/nginx-access.log  .run/postgresql.log
+  Accounts:            docs/operations.md (create-user, set-password, promote, demote)
 
 EOF
+if [ -n "$ADMIN_NOTE" ]; then
+	printf '  %s\n\n' "$ADMIN_NOTE" >&2
+fi
 if [ "$first_ca" = 1 ]; then
 	MG_CERTS_QUIET=0 bash certs/make-dev-ca.sh "$STATE/certs" 2>&1 | sed -n '/^To make a browser/,$p' >&2
 else

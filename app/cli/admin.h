@@ -20,6 +20,13 @@ typedef int (*admin_handler)(const struct config *cfg, int argc, char **argv);
 int cmd_migrate(const struct config *cfg, int argc, char **argv);
 int cmd_import_genres(const struct config *cfg, int argc, char **argv);
 int cmd_import_bands(const struct config *cfg, int argc, char **argv);
+/* users.c: accounts. create-user and set-password read the password from the terminal (twice,
+ * without echo) or from standard input's first line, never from argv. */
+int cmd_create_user(const struct config *cfg, int argc, char **argv);
+int cmd_set_password(const struct config *cfg, int argc, char **argv);
+int cmd_list_users(const struct config *cfg, int argc, char **argv);
+int cmd_promote(const struct config *cfg, int argc, char **argv);
+int cmd_demote(const struct config *cfg, int argc, char **argv);
 
 /* admin_warn: print "musicgraph-admin: <message>" on stderr. */
 void admin_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -26,6 +26,19 @@ static const struct command commands[] = {
     {"import-bands", cmd_import_bands, "BANDS.csv",
      "Validate, then add or update the bands of BANDS.csv (slug,name,genre_slugs) in one\n"
      "transaction. The genres must already be in the database."},
+    {"create-user", cmd_create_user, "USER EMAIL [--admin]",
+     "Create an account (an admin with --admin). The password is asked twice on the terminal,\n"
+     "without echo, or read from the first line of standard input when that is not a\n"
+     "terminal; never from the command line. Same rules as the registration form."},
+    {"set-password", cmd_set_password, "USER",
+     "Set a new password (read as for create-user) and end all of USER's sessions, in one\n"
+     "transaction."},
+    {"list-users", cmd_list_users, "",
+     "List the accounts, newest first: username, email, admin, created, last login (UTC)."},
+    {"promote", cmd_promote, "USER", "Give USER admin rights."},
+    {"demote", cmd_demote, "USER",
+     "Take USER's admin rights away; the last admin cannot be demoted."},
+    {"--remove", cmd_demote, "USER", "The same as demote (make_admin.py's spelling)."},
     {"help", cmd_help, "", "Print this text."},
 };
 
@@ -50,6 +63,8 @@ static void print_usage(FILE *f)
 	      "variables)\n"
 	      "  MUSICGRAPH_MIGRATIONS_DIR      folder of NNNN_name.sql migrations\n"
 	      "  MUSICGRAPH_DB_CONNECT_TIMEOUT  seconds to wait for the database\n"
+	      "  MUSICGRAPH_PBKDF2_ITERATIONS   PBKDF2 iterations for new password hashes\n"
+	      "  MUSICGRAPH_PASSWORD_MIN        fewest characters in a new password\n"
 	      "\nexit status: 0 success, 1 failure (nothing half-done), 2 usage error\n",
 	      f);
 }

@@ -175,17 +175,20 @@ static bool contains_ci(const char *pw, size_t len, const char *word, size_t wle
  * sometimes scores such a password above the line when more words surround it). */
 static const char *own_words(const char *pw, size_t len, const char *username, const char *email)
 {
-	/* the email's local part first: it is usually the longer name ("bart" in "bartholomew") */
+	size_t ulen = username ? strlen(username) : 0, elen = 0;
 	if (email != NULL) {
 		const char *at = strchr(email, '@');
-		size_t local = at ? (size_t)(at - email) : strlen(email);
-		if (local >= MIN_WORD_BYTES && contains_ci(pw, len, email, local))
-			return WHY_EMAIL;
+		elen = at ? (size_t)(at - email) : strlen(email);
 	}
-	if (username != NULL && strlen(username) >= MIN_WORD_BYTES &&
-	    contains_ci(pw, len, username, strlen(username)))
-		return WHY_USERNAME;
-	return NULL;
+	bool in_user = ulen >= MIN_WORD_BYTES && contains_ci(pw, len, username, ulen);
+	bool in_email = elen >= MIN_WORD_BYTES && contains_ci(pw, len, email, elen);
+	/* the whole address, or the longer of the two names ("bartholomew" over "bart");
+	 * the username on a tie */
+	if (email != NULL && strlen(email) > elen && contains_ci(pw, len, email, strlen(email)))
+		return WHY_EMAIL;
+	if (in_email && (!in_user || elen > ulen))
+		return WHY_EMAIL;
+	return in_user ? WHY_USERNAME : NULL;
 }
 
 /* few_distinct: fewer than 5 different bytes ("aaaa…", "abababab…"), whatever the length. */
