@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,6 +37,8 @@ enum stmt {
 	U_LIST,
 	U_LOCK_ADMINS,
 	U_SET_ADMIN,
+	U_AUDIT_ROLE,
+	U_AUDIT_PASSWORD,
 	U__MAX
 };
 
@@ -48,8 +51,13 @@ static const char *const sql[U__MAX] = {
     [U_ROLLBACK] = "ROLLBACK",
     [U_TAKEN] = "SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1)),"
                 " EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($2))",
-    [U_INSERT] = "INSERT INTO users (username, email, password_hash, is_admin)"
-                 " VALUES ($1, $2, $3, $4::boolean)",
+    /* the account and its audit entry in one statement: both or neither */
+    [U_INSERT] = "WITH u AS (INSERT INTO users (username, email, password_hash, is_admin)"
+                 " VALUES ($1, $2, $3, $4::boolean) RETURNING id)"
+                 " INSERT INTO audit_log (actor, action, target_type, target_id, detail)"
+                 " SELECT $5, 'user.create', 'user', u.id::text, jsonb_build_object('after',"
+                 " jsonb_build_object('username', $1::text, 'email', $2::text,"
+                 " 'is_admin', $4::boolean)) FROM u",
     [U_GET] = SQL_GET,
     [U_GET_LOCKED] = SQL_GET " FOR UPDATE",
     [U_SET_PASSWORD] = "UPDATE users SET password_hash = $2 WHERE id = $1",
@@ -64,7 +72,30 @@ static const char *const sql[U__MAX] = {
     /* demote: every admin row locked (in id order) before counting them */
     [U_LOCK_ADMINS] = "SELECT id FROM users WHERE is_admin ORDER BY id FOR UPDATE",
     [U_SET_ADMIN] = "UPDATE users SET is_admin = $2::boolean WHERE id = $1",
+    [U_AUDIT_ROLE] = "INSERT INTO audit_log (actor, action, target_type, target_id, detail)"
+                     " VALUES ($1, CASE WHEN $3::boolean THEN 'user.promote' ELSE 'user.demote'"
+                     " END, 'user', $2, jsonb_build_object('before', jsonb_build_object("
+                     "'is_admin', NOT $3::boolean), 'after', jsonb_build_object('is_admin',"
+                     " $3::boolean)))",
+    [U_AUDIT_PASSWORD] = "INSERT INTO audit_log (actor, action, target_type, target_id)"
+                         " VALUES ($1, 'user.set_password', 'user', $2)",
 };
+
+/* ---- the audit log's actor ---- */
+
+/* cli_actor: "cli:<the operator>" (SUDO_USER when run through sudo, else the login name). */
+static const char *cli_actor(void)
+{
+	static char actor[80];
+	const char *who = getenv("SUDO_USER");
+	struct passwd *pw = NULL;
+	if (who == NULL || who[0] == '\0')
+		pw = getpwuid(getuid());
+	if (pw != NULL)
+		who = pw->pw_name;
+	snprintf(actor, sizeof(actor), "cli:%s", who ? who : "unknown");
+	return actor;
+}
 
 /* ---- messages ---- */
 
@@ -459,8 +490,8 @@ int cmd_create_user(const struct config *cfg, int argc, char **argv)
 		goto out; /* before asking for a password that could not be used */
 	if (!new_password_hash(cfg, username, email, hash))
 		goto out;
-	const char *params[4] = {username, email, hash, admin ? "true" : "false"};
-	res = PQexecParams(conn, sql[U_INSERT], 4, NULL, params, NULL, NULL, 0);
+	const char *params[5] = {username, email, hash, admin ? "true" : "false", cli_actor()};
+	res = PQexecParams(conn, sql[U_INSERT], 5, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		user_say(admin ? "Created admin '%s'." : "Created user '%s'.", username);
 		rc = EXIT_OK;
@@ -518,6 +549,9 @@ int cmd_set_password(const struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	PQclear(res);
+	const char *audit[2] = {cli_actor(), u.id};
+	if (admin_db_cmd(conn, "set-password", sql[U_AUDIT_PASSWORD], 2, audit) != MG_OK)
+		goto out;
 	res = admin_db_exec(conn, "ending the sessions", sql[U_END_SESSIONS], 1, params);
 	if (res == NULL || admin_db_cmd(conn, "set-password", sql[U_COMMIT], 0, NULL) != MG_OK)
 		goto out;
@@ -622,7 +656,9 @@ static int set_admin(const struct config *cfg, int argc, char **argv, bool make)
 		goto out;
 	}
 	const char *params[2] = {u.id, make ? "true" : "false"};
+	const char *audit[3] = {cli_actor(), u.id, make ? "true" : "false"};
 	if (admin_db_cmd(conn, argv[0], sql[U_SET_ADMIN], 2, params) != MG_OK ||
+	    admin_db_cmd(conn, argv[0], sql[U_AUDIT_ROLE], 3, audit) != MG_OK ||
 	    admin_db_cmd(conn, argv[0], sql[U_COMMIT], 0, NULL) != MG_OK)
 		goto out;
 	user_say(make ? "Success: '%s' is now an admin" : "Success: Admin rights removed from '%s'",

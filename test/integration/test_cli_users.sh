@@ -262,6 +262,11 @@ q "DELETE FROM users WHERE username = 'esc'" >/dev/null
 no_input promote Bob
 check "promote: \"Success: 'bob' is now an admin\", exit 0" eval '[ $rc -eq 0 ] &&
 	[ "$out" = "Success: '"'bob'"' is now an admin" ] && [ "$(is_admin bob)" = t ]'
+audit_rows=$(q "SELECT count(*) FROM audit_log WHERE actor LIKE 'cli:%'
+	AND action = 'user.promote' AND target_type = 'user'
+	AND target_id = (SELECT id::text FROM users WHERE username = 'bob')
+	AND detail->'before'->>'is_admin' = 'false' AND detail->'after'->>'is_admin' = 'true'")
+check "… audited as done by the CLI, with before and after" eval '[ "$audit_rows" = 1 ]'
 no_input promote bob
 check "promote again: \"User 'bob' is already an admin\", exit 0" eval '[ $rc -eq 0 ] &&
 	[ "$out" = "User '"'bob'"' is already an admin" ]'
