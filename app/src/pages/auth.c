@@ -2,6 +2,7 @@
 #include "auth/csrf.h"
 #include "auth/flash.h"
 #include "auth/session.h"
+#include "auth/token.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -82,15 +83,22 @@ static void too_many(struct request *req, struct response *resp, long retry_afte
 }
 
 /* account_key: what failed logins are counted against: the account when it exists (so its
- * username and email share one count), else the name that was tried. */
+ * username and email share one count), else a digest of the name that was tried (fixed
+ * length, whatever was typed). */
 static const char *account_key(struct arena *a, const struct user *u, const char *login)
 {
 	if (u != NULL)
 		return arena_sprintf(a, "user:%lld", u->id);
-	char *k = arena_sprintf(a, "login:%s", login);
-	for (char *p = k; *p; p++)
+	char *lower = arena_strdup(a, login);
+	for (char *p = lower; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
+	unsigned char d[32];
+	token_hash(lower, d);
+	char *k = arena_alloc(a, 6 + 32 + 1);
+	memcpy(k, "login:", 6);
+	for (int i = 0; i < 16; i++)
+		snprintf(k + 6 + 2 * i, 3, "%02x", d[i]);
 	return k;
 }
 
