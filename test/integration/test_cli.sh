@@ -6,58 +6,11 @@
 # Prints "ok - …" / "not ok - …" per check, then "N passed, M failed"; exits 1 if any failed.
 set -u
 
-: "${MG_ADMIN:?set MG_ADMIN to the musicgraph-admin binary}"
-: "${MUSICGRAPH_DATABASE_URL:?set MUSICGRAPH_DATABASE_URL to an empty database}"
-: "${MG_SOURCE_DIR:?set MG_SOURCE_DIR to the repository root}"
-PSQL=${MG_PSQL:-psql}
-export MUSICGRAPH_DATABASE_URL
-export MUSICGRAPH_MIGRATIONS_DIR="$MG_SOURCE_DIR/sql/migrations"
+# shellcheck source=test/lib/cli-checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/cli-checks.sh"
 GENRES="$MG_SOURCE_DIR/sql/demo/musicbrainz/genres.csv"
 ALIASES="$MG_SOURCE_DIR/sql/demo/musicbrainz/genre_aliases.csv"
 BANDS="$MG_SOURCE_DIR/sql/demo/bands/bands.csv"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() {
-	echo "ok - $1"
-	passed=$((passed + 1))
-}
-
-not_ok() {
-	echo "not ok - $1"
-	failed=$((failed + 1))
-	# show what the last command said, indented, to make the failure explainable
-	if [ -n "${out:-}${err:-}" ]; then
-		printf '%s\n%s\n' "${out:-}" "${err:-}" | sed -e '/^$/d' -e 's/^/#   /' | head -n 20
-	fi
-	if [ -s "$tmp/psql.err" ]; then
-		sed 's/^/#   psql: /' "$tmp/psql.err" | head -n 5
-	fi
-}
-
-# check DESCRIPTION COMMAND...: ok when the command succeeds
-check() {
-	local desc=$1
-	shift
-	: >"$tmp/psql.err"
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-# run ARGS...: run musicgraph-admin; sets out, err, rc
-run() {
-	"$MG_ADMIN" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-# q SQL: one value (or rows) from the database; empty on error
-q() {
-	"$PSQL" -X -q -At -v ON_ERROR_STOP=1 -d "$MUSICGRAPH_DATABASE_URL" -c "$1" 2>>"$tmp/psql.err"
-}
 
 # q_state SQL: the SQLSTATE of the error SQL raises ("" when it succeeds)
 q_state() {
@@ -65,26 +18,11 @@ q_state() {
 		sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\): .*/\1/p' | head -n 1
 }
 
-has() { grep -qF -- "$2" <<<"$1"; }
 data_version() { q "SELECT version FROM data_version"; }
 count() { q "SELECT count(*) FROM $1"; }
 csv_rows() { tail -n +2 "$1" | grep -c .; }
 # csv_links FILE: the number of |-joined slugs in the last column (never quoted in our files)
 csv_links() { tail -n +2 "$1" | awk -F, '$NF != "" { t += split($NF, a, "|") } END { print t + 0 }'; }
-
-# --- preconditions ---------------------------------------------------------------------------
-if ! command -v "$PSQL" >/dev/null; then
-	echo "not ok - psql ($PSQL) is needed to inspect the database"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-tables=$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-if [ "$tables" != "0" ]; then
-	echo "not ok - the database must be empty (it has ${tables:-?} tables, or is unreachable)"
-	cat "$tmp/psql.err" 2>/dev/null | sed 's/^/#   /'
-	echo "0 passed, 1 failed"
-	exit 1
-fi
 
 # --- command line -----------------------------------------------------------------------------
 run help
@@ -315,5 +253,4 @@ check "schema: a leaf genre without bands ($leaf) can be deleted with its links"
 		SELECT count(*) FROM genre_parents WHERE genre_id = '"'$leaf'"'; COMMIT;")" = "0" ] &&
 	[ -z "$(q "SELECT id FROM genres WHERE id = '"'$leaf'"'")" ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

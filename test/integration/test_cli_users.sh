@@ -9,13 +9,9 @@
 # Prints "ok - …" / "not ok - …" per check, then "N passed, M failed"; exits 1 if any failed.
 set -u
 
-: "${MG_ADMIN:?set MG_ADMIN to the musicgraph-admin binary}"
-: "${MUSICGRAPH_DATABASE_URL:?set MUSICGRAPH_DATABASE_URL to an empty database}"
-: "${MG_SOURCE_DIR:?set MG_SOURCE_DIR to the repository root}"
-PSQL=${MG_PSQL:-psql}
+# shellcheck source=test/lib/cli-checks.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/cli-checks.sh"
 PY=/usr/bin/python3
-export MUSICGRAPH_DATABASE_URL
-export MUSICGRAPH_MIGRATIONS_DIR="$MG_SOURCE_DIR/sql/migrations"
 # fast hashes for the test; one create-user below runs at the default
 export MUSICGRAPH_PBKDF2_ITERATIONS=1000
 unset MUSICGRAPH_PASSWORD_MIN
@@ -24,43 +20,6 @@ unset MUSICGRAPH_PASSWORD_MIN
 GOOD1='violet tundra quokka marble'
 GOOD2='copper lagoon whistle fathom'
 GOOD3='saffron glacier pivot humming'
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() {
-	echo "ok - $1"
-	passed=$((passed + 1))
-}
-
-not_ok() {
-	echo "not ok - $1"
-	failed=$((failed + 1))
-	if [ -n "${out:-}${err:-}" ]; then
-		printf '%s\n%s\n' "${out:-}" "${err:-}" | sed -e '/^$/d' -e 's/^/#   /' | head -n 20
-	fi
-	if [ -s "$tmp/psql.err" ]; then
-		sed 's/^/#   psql: /' "$tmp/psql.err" | head -n 5
-	fi
-}
-
-# check DESCRIPTION COMMAND...: ok when the command succeeds
-check() {
-	local desc=$1
-	shift
-	: >"$tmp/psql.err"
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-# run ARGS...: run musicgraph-admin with standard input from $tmp/in; sets out, err, rc
-run() {
-	"$MG_ADMIN" "$@" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
 
 # with_password PASSWORD ARGS...: run with PASSWORD as standard input's first line
 with_password() {
@@ -75,29 +34,10 @@ no_input() {
 	run "$@"
 }
 
-# q SQL: one value (or rows) from the database; empty on error
-q() {
-	"$PSQL" -X -q -At -v ON_ERROR_STOP=1 -d "$MUSICGRAPH_DATABASE_URL" -c "$1" 2>>"$tmp/psql.err"
-}
-
-has() { grep -qF -- "$2" <<<"$1"; }
 hash_of() { q "SELECT password_hash FROM users WHERE lower(username) = lower('$1')"; }
 is_admin() { q "SELECT is_admin FROM users WHERE lower(username) = lower('$1')"; }
 n_users() { q "SELECT count(*) FROM users"; }
 
-# --- preconditions ---------------------------------------------------------------------------
-if ! command -v "$PSQL" >/dev/null; then
-	echo "not ok - psql ($PSQL) is needed to inspect the database"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-tables=$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-if [ "$tables" != "0" ]; then
-	echo "not ok - the database must be empty (it has ${tables:-?} tables, or is unreachable)"
-	sed 's/^/#   /' "$tmp/psql.err" 2>/dev/null
-	echo "0 passed, 1 failed"
-	exit 1
-fi
 no_input migrate
 check "migrate the empty database" [ $rc -eq 0 ]
 
@@ -396,5 +336,4 @@ else
 	echo "ok - # SKIP terminal checks: $PY is missing"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
