@@ -19,6 +19,20 @@ const struct route routes[] = {
     {"POST", "/account/password", ACCESS_USER, page_account_password_post},
     {"POST", "/account/sessions/end-others", ACCESS_USER, page_account_end_others_post},
     {"POST", "/account/sessions/:/end", ACCESS_USER, page_account_session_end_post},
+    {"GET", "/admin/users", ACCESS_ADMIN, page_admin_users},
+    {"POST", "/admin/users/:/toggle-admin", ACCESS_ADMIN, page_admin_users_toggle_post},
+    {"GET", "/admin/audit", ACCESS_ADMIN, page_admin_audit},
+    {"GET", "/admin", ACCESS_ADMIN, page_admin},
+    {"GET", "/admin/genres/new", ACCESS_ADMIN, page_admin_genre_new},
+    {"POST", "/admin/genres/new", ACCESS_ADMIN, page_admin_genre_new_post},
+    {"GET", "/admin/genres/:/edit", ACCESS_ADMIN, page_admin_genre_edit},
+    {"POST", "/admin/genres/:/edit", ACCESS_ADMIN, page_admin_genre_edit_post},
+    {"POST", "/admin/genres/:/delete", ACCESS_ADMIN, page_admin_genre_delete_post},
+    {"GET", "/admin/bands/new", ACCESS_ADMIN, page_admin_band_new},
+    {"POST", "/admin/bands/new", ACCESS_ADMIN, page_admin_band_new_post},
+    {"GET", "/admin/bands/:/edit", ACCESS_ADMIN, page_admin_band_edit},
+    {"POST", "/admin/bands/:/edit", ACCESS_ADMIN, page_admin_band_edit_post},
+    {"POST", "/admin/bands/:/delete", ACCESS_ADMIN, page_admin_band_delete_post},
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

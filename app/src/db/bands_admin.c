@@ -1,0 +1,407 @@
+/* bands_admin.c: SQL statements for the admin's band list and band writes. */
+#include "db/bands_admin.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "db/audit.h"
+#include "db/db.h"
+#include "render/json.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	STMT_LOCK,
+	STMT_LIST,
+	STMT_GET,
+	STMT_GET_LOCKED,
+	STMT_GENRES,
+	STMT_INSERT,
+	STMT_UPDATE,
+	STMT_LINKS_DELETE,
+	STMT_LINKS_INSERT,
+	STMT_DELETE,
+	STMT__MAX
+};
+
+#define SQL_GET "SELECT name, primary_genre_id, description_md, version FROM bands WHERE id = $1"
+
+static const struct db_stmt stmts[STMT__MAX] = {
+    /* graph writers take turns on this row (the importers lock it first too) */
+    [STMT_LOCK] = {"bands_admin_lock",
+                   "SELECT version FROM data_version WHERE singleton FOR UPDATE", 0},
+    [STMT_LIST] = {"bands_admin_list",
+                   "SELECT b.id, b.name, b.primary_genre_id, g.name,"
+                   " (SELECT count(*) FROM band_genres x WHERE x.band_id = b.id), b.version"
+                   " FROM bands b JOIN genres g ON g.id = b.primary_genre_id"
+                   " ORDER BY lower(b.name), b.id COLLATE \"C\"",
+                   0},
+    [STMT_GET] = {"bands_admin_get", SQL_GET, 1},
+    [STMT_GET_LOCKED] = {"bands_admin_get_locked", SQL_GET " FOR UPDATE", 1},
+    [STMT_GENRES] = {"bands_admin_list_genres",
+                     "SELECT genre_id FROM band_genres WHERE band_id = $1"
+                     " ORDER BY genre_id COLLATE \"C\"",
+                     1},
+    [STMT_INSERT] = {"bands_admin_insert",
+                     "INSERT INTO bands (id, name, primary_genre_id, description_md)"
+                     " VALUES ($1, $2, $3, $4)",
+                     4},
+    [STMT_UPDATE] = {"bands_admin_update",
+                     "UPDATE bands SET name = $3, primary_genre_id = $4, description_md = $5"
+                     " WHERE id = $1 AND version = $2::int",
+                     5},
+    /* $2 is a JSON array of the genres to keep / to have */
+    [STMT_LINKS_DELETE] = {"bands_admin_delete_links",
+                           "DELETE FROM band_genres WHERE band_id = $1"
+                           " AND genre_id NOT IN (SELECT jsonb_array_elements_text($2::jsonb))",
+                           2},
+    [STMT_LINKS_INSERT] = {"bands_admin_insert_links",
+                           "INSERT INTO band_genres (band_id, genre_id)"
+                           " SELECT DISTINCT $1, g FROM jsonb_array_elements_text($2::jsonb) g"
+                           " ON CONFLICT DO NOTHING",
+                           2},
+    [STMT_DELETE] = {"bands_admin_delete", "DELETE FROM bands WHERE id = $1", 1},
+};
+
+/* ---- constraint failures in words ---- */
+
+struct refusal {
+	const char *sqlstate;   /* NULL: any (the last row) */
+	const char *constraint; /* NULL: any */
+	const char *field;      /* the form field, or NULL */
+	const char *message;    /* "{id}" stands for the band's id */
+};
+
+static const struct refusal refusals[] = {
+    {"23505", "bands_pkey", "id", "Band ID '{id}' already exists"},
+    {"23505", "band_genres_pkey", "genres", "A genre is listed twice"},
+    {"23503", "bands_primary_genre_fkey", "primary_genre_id",
+     "The primary genre must be one of the selected genres"},
+    {"23503", "bands_primary_genre_id_fkey", "primary_genre_id",
+     "The primary genre no longer exists; reload the form"},
+    {"23503", "band_genres_genre_id_fkey", "genres",
+     "A selected genre no longer exists; reload the form"},
+    {"23503", "band_genres_band_id_fkey", NULL, "Band '{id}' was deleted meanwhile"},
+    {"23514", "bands_id_slug", "id",
+     "A band ID has lowercase letters, digits and single hyphens (at most 64 characters)"},
+    {"23514", "bands_name_length", "name", "The name must have 1 to 200 characters"},
+    {"23514", "bands_description_length", "description",
+     "The description can have at most 20,000 characters"},
+    {"23502", NULL, "primary_genre_id", "Choose the band's primary genre"},
+    {"40001", NULL, NULL, "Someone else changed the data at the same moment. Please try again."},
+    {"40P01", NULL, NULL, "Someone else changed the data at the same moment. Please try again."},
+    {NULL, NULL, NULL, "The database refused this change to band '{id}'. Reload and try again."},
+};
+
+/* fill: message with "{id}" replaced by id, in the arena. */
+static const char *fill(struct arena *a, const char *message, const char *id)
+{
+	const char *at = strstr(message, "{id}");
+	if (at == NULL)
+		return message;
+	struct buf *b = buf_new_in(a);
+	buf_append(b, message, (size_t)(at - message));
+	buf_puts(b, id);
+	buf_puts(b, at + 4);
+	return arena_strdup(a, buf_cstr(b));
+}
+
+/* ---- reading ---- */
+
+enum mg_err db_bands_admin_list(struct db *db, struct arena *a, struct bands_admin_row **out,
+                                size_t *n)
+{
+	PGresult *r;
+	enum mg_err rc = db_exec(db, a, &stmts[STMT_LIST], NULL, &r, NULL);
+	if (rc != MG_OK)
+		return rc;
+	*n = (size_t)PQntuples(r);
+	*out = arena_calloc(a, *n, sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		struct bands_admin_row *x = &(*out)[i];
+		int row = (int)i;
+		x->id = PQgetvalue(r, row, 0);
+		x->name = PQgetvalue(r, row, 1);
+		x->primary_genre_id = PQgetvalue(r, row, 2);
+		x->primary_genre_name = PQgetvalue(r, row, 3);
+		x->ngenres = strtol(PQgetvalue(r, row, 4), NULL, 10);
+		x->version = strtol(PQgetvalue(r, row, 5), NULL, 10);
+	}
+	return MG_OK;
+}
+
+static enum mg_err read_record(struct db *db, struct arena *a, const char *id, int stmt,
+                               struct band_record *out)
+{
+	PGresult *r, *g;
+	const char *params[] = {id};
+	enum mg_err rc = db_exec(db, a, &stmts[stmt], params, &r, NULL);
+	if (rc != MG_OK)
+		return rc;
+	if (PQntuples(r) != 1)
+		return MG_ERR_NOT_FOUND;
+	if ((rc = db_exec(db, a, &stmts[STMT_GENRES], params, &g, NULL)) != MG_OK)
+		return rc;
+	out->id = arena_strdup(a, id);
+	out->name = PQgetvalue(r, 0, 0);
+	out->primary_genre_id = PQgetvalue(r, 0, 1);
+	out->description_md = PQgetvalue(r, 0, 2);
+	out->version = strtol(PQgetvalue(r, 0, 3), NULL, 10);
+	out->ngenres = (size_t)PQntuples(g);
+	out->genres = arena_calloc(a, out->ngenres + 1, sizeof(*out->genres));
+	for (size_t i = 0; i < out->ngenres; i++)
+		out->genres[i] = PQgetvalue(g, (int)i, 0);
+	return MG_OK;
+}
+
+enum mg_err db_bands_admin_get(struct db *db, struct arena *a, const char *id,
+                               struct band_record *out)
+{
+	return read_record(db, a, id, STMT_GET, out);
+}
+
+/* ---- JSON for parameters and audit entries ---- */
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* sorted_set: the non-empty strings of v, sorted bytewise without repeats (arena copy). */
+static const char **sorted_set(struct arena *a, const char *const *v, size_t n, size_t *out_n)
+{
+	const char **s = arena_calloc(a, n + 1, sizeof(*s));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL && v[i][0] != '\0')
+			s[k++] = v[i];
+	qsort(s, k, sizeof(*s), cmp_str);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (m == 0 || strcmp(s[m - 1], s[i]) != 0)
+			s[m++] = s[i];
+	*out_n = m;
+	return s;
+}
+
+static bool same_set(const char *const *x, size_t nx, const char *const *y, size_t ny)
+{
+	if (nx != ny)
+		return false;
+	for (size_t i = 0; i < nx; i++)
+		if (strcmp(x[i], y[i]) != 0)
+			return false;
+	return true;
+}
+
+static void json_strs(struct json *j, const char *const *v, size_t n)
+{
+	json_arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_str(j, v[i]);
+	json_arr_end(j);
+}
+
+static const char *json_array(struct arena *a, const char *const *v, size_t n)
+{
+	struct buf *b = buf_new_in(a);
+	struct json j;
+	json_init(&j, b);
+	json_strs(&j, v, n);
+	return arena_strdup(a, buf_cstr(b));
+}
+
+/* The fields of a band that its audit entries record. */
+struct band_state {
+	const char *name, *primary_genre_id, *description_md;
+	const char *const *genres;
+	size_t ngenres;
+};
+
+enum { F_NAME = 1, F_PRIMARY = 2, F_GENRES = 4, F_DESCRIPTION = 8, F_ALL = 15 };
+
+static void json_state(struct json *j, const struct band_state *s, int fields)
+{
+	json_obj_begin(j);
+	if (fields & F_NAME) {
+		json_key(j, "name");
+		json_str(j, s->name);
+	}
+	if (fields & F_PRIMARY) {
+		json_key(j, "primary_genre_id");
+		json_str(j, s->primary_genre_id);
+	}
+	if (fields & F_GENRES) {
+		json_key(j, "genres");
+		json_strs(j, s->genres, s->ngenres);
+	}
+	if (fields & F_DESCRIPTION) {
+		json_key(j, "description_md");
+		json_str(j, s->description_md);
+	}
+	json_obj_end(j);
+}
+
+/* detail: {"before": …} and/or {"after": …} with the given fields (NULL: that side is left
+ * out, as for a creation or a deletion). */
+static const char *detail(struct arena *a, const struct band_state *before,
+                          const struct band_state *after, int fields)
+{
+	struct buf *b = buf_new_in(a);
+	struct json j;
+	json_init(&j, b);
+	json_obj_begin(&j);
+	if (before != NULL) {
+		json_key(&j, "before");
+		json_state(&j, before, fields);
+	}
+	if (after != NULL) {
+		json_key(&j, "after");
+		json_state(&j, after, fields);
+	}
+	json_obj_end(&j);
+	return arena_strdup(a, buf_cstr(b));
+}
+
+/* ---- writing ---- */
+
+static enum mg_err write_links(struct db *db, struct arena *a, const char *id,
+                               const char *genres_json)
+{
+	const char *params[] = {id, genres_json};
+	enum mg_err rc = db_exec(db, a, &stmts[STMT_LINKS_DELETE], params, NULL, NULL);
+	if (rc == MG_OK)
+		rc = db_exec(db, a, &stmts[STMT_LINKS_INSERT], params, NULL, NULL);
+	return rc;
+}
+
+/* finish: commit, or turn a constraint failure into REFUSED; other errors roll back. */
+static enum mg_err finish(struct db *db, struct arena *a, enum mg_err rc, const char *id,
+                          struct bands_admin_result *out)
+{
+	if (rc == MG_OK)
+		rc = db_commit(db);
+	if (rc == MG_OK) {
+		out->outcome = BANDS_ADMIN_DONE;
+		return MG_OK;
+	}
+	db_rollback(db);
+	if (rc != MG_ERR_CONFLICT)
+		return rc;
+	const struct refusal *r = refusals;
+	for (; r->sqlstate != NULL; r++)
+		if (strcmp(r->sqlstate, db->last_sqlstate) == 0 &&
+		    (r->constraint == NULL || strcmp(r->constraint, db->last_constraint) == 0))
+			break;
+	out->outcome = BANDS_ADMIN_REFUSED;
+	out->field = r->field;
+	out->message = fill(a, r->message, id);
+	return MG_OK;
+}
+
+enum mg_err db_bands_admin_create(struct db *db, struct arena *a, long long actor_id,
+                                  const char *actor, const struct band_input *in,
+                                  struct bands_admin_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct band_state after = {in->name, in->primary_genre_id, in->description_md, NULL, 0};
+	after.genres = sorted_set(a, in->genres, in->ngenres, &after.ngenres);
+	const char *params[] = {in->id, in->name, in->primary_genre_id, in->description_md};
+	enum mg_err rc = db_begin(db, "BEGIN");
+	if (rc != MG_OK)
+		return rc;
+	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) == MG_OK &&
+	    (rc = db_exec(db, a, &stmts[STMT_INSERT], params, NULL, NULL)) == MG_OK &&
+	    (rc = write_links(db, a, in->id, json_array(a, after.genres, after.ngenres))) == MG_OK)
+		rc = db_audit_write(db, a, actor_id, actor, "band.create", "band", in->id,
+		                    detail(a, NULL, &after, F_ALL));
+	return finish(db, a, rc, in->id, out);
+}
+
+enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long actor_id,
+                                  const char *actor, const struct band_input *in,
+                                  struct bands_admin_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct band_record old;
+	struct band_state after = {in->name, in->primary_genre_id, in->description_md, NULL, 0};
+	after.genres = sorted_set(a, in->genres, in->ngenres, &after.ngenres);
+	enum mg_err rc = db_begin(db, "BEGIN");
+	if (rc != MG_OK)
+		return rc;
+	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
+		goto fail;
+	if ((rc = read_record(db, a, in->id, STMT_GET_LOCKED, &old)) != MG_OK) {
+		if (rc == MG_ERR_NOT_FOUND) {
+			out->outcome = BANDS_ADMIN_NOT_FOUND;
+			rc = MG_OK;
+		}
+		goto fail;
+	}
+	if (old.version != in->version) {
+		out->outcome = BANDS_ADMIN_STALE;
+		goto fail;
+	}
+	struct band_state before = {old.name, old.primary_genre_id, old.description_md, old.genres,
+	                            old.ngenres};
+	int changed =
+	    (strcmp(old.name, in->name) != 0 ? F_NAME : 0) |
+	    (strcmp(old.primary_genre_id, in->primary_genre_id) != 0 ? F_PRIMARY : 0) |
+	    (!same_set(old.genres, old.ngenres, after.genres, after.ngenres) ? F_GENRES : 0) |
+	    (strcmp(old.description_md, in->description_md) != 0 ? F_DESCRIPTION : 0);
+	if (changed == 0) {
+		out->outcome = BANDS_ADMIN_UNCHANGED;
+		goto fail;
+	}
+	const char *params[] = {in->id, arena_sprintf(a, "%ld", in->version), in->name,
+	                        in->primary_genre_id, in->description_md};
+	PGresult *r;
+	if ((rc = db_exec(db, a, &stmts[STMT_UPDATE], params, &r, NULL)) != MG_OK)
+		return finish(db, a, rc, in->id, out);
+	if (strcmp(PQcmdTuples(r), "1") != 0) {
+		out->outcome = BANDS_ADMIN_STALE; /* not with the row locked, but never write */
+		goto fail;
+	}
+	if ((rc = write_links(db, a, in->id, json_array(a, after.genres, after.ngenres))) == MG_OK)
+		rc = db_audit_write(db, a, actor_id, actor, "band.update", "band", in->id,
+		                    detail(a, &before, &after, changed));
+	return finish(db, a, rc, in->id, out);
+fail:
+	db_rollback(db);
+	return rc;
+}
+
+enum mg_err db_bands_admin_delete(struct db *db, struct arena *a, long long actor_id,
+                                  const char *actor, const char *id, long version,
+                                  struct bands_admin_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct band_record old;
+	const char *params[] = {id};
+	enum mg_err rc = db_begin(db, "BEGIN");
+	if (rc != MG_OK)
+		return rc;
+	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
+		goto fail;
+	if ((rc = read_record(db, a, id, STMT_GET_LOCKED, &old)) != MG_OK) {
+		if (rc == MG_ERR_NOT_FOUND) {
+			out->outcome = BANDS_ADMIN_NOT_FOUND;
+			rc = MG_OK;
+		}
+		goto fail;
+	}
+	out->name = old.name;
+	if (version != 0 && old.version != version) {
+		out->outcome = BANDS_ADMIN_STALE;
+		goto fail;
+	}
+	struct band_state before = {old.name, old.primary_genre_id, old.description_md, old.genres,
+	                            old.ngenres};
+	if ((rc = db_exec(db, a, &stmts[STMT_DELETE], params, NULL, NULL)) == MG_OK)
+		rc = db_audit_write(db, a, actor_id, actor, "band.delete", "band", id,
+		                    detail(a, &before, NULL, F_ALL));
+	return finish(db, a, rc, id, out);
+fail:
+	db_rollback(db);
+	return rc;
+}
