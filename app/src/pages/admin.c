@@ -10,6 +10,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "pages/admin_form.h"
 #include "render/html.h"
 #include "render/layout.h"
 #include "render/markdown.h"
@@ -24,11 +25,6 @@
 #define RECENT_AUDIT          10
 
 /* ---- shared by the forms ---- */
-
-void admin_script(struct buf *b)
-{
-	html_raw(b, "<script src=\"/static/js/admin.js\" defer></script>");
-}
 
 struct by_name {
 	const char *name, *id;
@@ -447,9 +443,8 @@ void page_admin(struct request *req, struct response *resp)
 		return;
 	}
 	struct buf *b = resp->body;
-	struct page p = {.title = "Admin", .body_class = "page-admin"};
+	struct page p = {.title = "Admin", .body_class = "page-admin", .with_admin_script = 1};
 	page_begin(req, resp, &p);
-	admin_script(b);
 	const char *csrf = csrf_token(req, resp);
 	html_raw(b,
 	         "<article class=\"entity admin-overview\"><h1>Admin</h1><p class=\"admin-links\">"

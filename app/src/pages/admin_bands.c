@@ -9,6 +9,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "pages/admin_form.h"
 #include "render/form.h"
 #include "render/html.h"
 #include "render/layout.h"
@@ -72,9 +73,9 @@ static void band_page(struct request *req, struct response *resp, const struct g
 {
 	struct buf *b = resp->body;
 	struct page p = {.title = f->edit ? "Edit band" : "Add a band",
-	                 .body_class = "page-admin-form"};
+	                 .body_class = "page-admin-form",
+	                 .with_admin_script = 1};
 	page_begin(req, resp, &p);
-	admin_script(b);
 	const char *csrf = csrf_token(req, resp);
 	const struct band *self = f->edit ? graph_band(g, f->id) : NULL;
 	html_raw(b, "<article class=\"entity admin-form\"><p class=\"kicker\"><a href=\"/admin\">"
@@ -385,9 +386,9 @@ static void delete_page(struct request *req, struct response *resp, const struct
 {
 	struct arena *a = req->arena;
 	struct buf *b = resp->body;
-	struct page p = {.title = "Delete band", .body_class = "page-admin-form"};
+	struct page p = {
+	    .title = "Delete band", .body_class = "page-admin-form", .with_admin_script = 1};
 	page_begin(req, resp, &p);
-	admin_script(b);
 	html_raw(b, "<article class=\"entity narrow admin-form\"><p class=\"kicker\"><a "
 	            "href=\"/admin\">Admin</a> · Bands</p><h1>Delete the band “");
 	html_text(b, x->name);

@@ -9,6 +9,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "pages/admin_form.h"
 #include "render/form.h"
 #include "render/html.h"
 #include "render/layout.h"
@@ -82,9 +83,9 @@ static void genre_page(struct request *req, struct response *resp, const struct 
 {
 	struct buf *b = resp->body;
 	struct page p = {.title = f->edit ? "Edit genre" : "Add a genre",
-	                 .body_class = "page-admin-form"};
+	                 .body_class = "page-admin-form",
+	                 .with_admin_script = 1};
 	page_begin(req, resp, &p);
-	admin_script(b);
 	const char *csrf = csrf_token(req, resp);
 	html_raw(b, "<article class=\"entity admin-form\"><p class=\"kicker\"><a href=\"/admin\">"
 	            "Admin</a> · Genres</p><h1>");
@@ -527,9 +528,9 @@ static void delete_page(struct request *req, struct response *resp, const struct
 		nwhy += blocked;
 	}
 	struct buf *b = resp->body;
-	struct page p = {.title = "Delete genre", .body_class = "page-admin-form"};
+	struct page p = {
+	    .title = "Delete genre", .body_class = "page-admin-form", .with_admin_script = 1};
 	page_begin(req, resp, &p);
-	admin_script(b);
 	html_raw(b, "<article class=\"entity narrow admin-form\"><p class=\"kicker\"><a "
 	            "href=\"/admin\">Admin</a> · Genres</p><h1>Delete the genre “");
 	html_text(b, x->name);

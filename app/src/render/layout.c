@@ -59,6 +59,8 @@ void layout_begin(struct buf *b, const struct page *p, const struct viewer *v)
 	            "<link rel=\"stylesheet\" href=\"/static/css/site.css\">");
 	if (p->with_graph_script)
 		html_raw(b, "<script src=\"/static/js/graph.bundle.js\" defer></script>");
+	if (p->with_admin_script)
+		html_raw(b, "<script src=\"/static/js/admin.js\" defer></script>");
 	html_raw(b, "</head>\n<body class=\"");
 	html_attr(b, p->body_class ? p->body_class : "page");
 	html_raw(

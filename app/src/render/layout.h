@@ -13,6 +13,7 @@ struct page {
 	const char *body_class; /* e.g. "page-graph" */
 	const char *main_class; /* e.g. "content" or "graph-layout" */
 	int with_graph_script;  /* include the graph bundle */
+	int with_admin_script;  /* include the admin forms' script */
 };
 
 /* Who is looking, for the navigation bar; filled by pages/frame.c. */
