@@ -61,6 +61,12 @@ void page_admin_band_edit(struct request *req, struct response *resp);
 void page_admin_band_edit_post(struct request *req, struct response *resp);
 void page_admin_band_delete_post(struct request *req, struct response *resp);
 
+/* The old application's paths: 301 to their new homes. */
+void page_legacy_add_genre(struct request *req, struct response *resp);
+void page_legacy_add_band(struct request *req, struct response *resp);
+void page_legacy_edit_genre(struct request *req, struct response *resp);
+void page_legacy_edit_band(struct request *req, struct response *resp);
+
 /* safe_next: next when it is a path on this site ("/x", not "//x", "/\x" or with control
  * characters), else "/": the only redirect targets taken from a request. */
 const char *safe_next(const char *next);

@@ -33,6 +33,11 @@ const struct route routes[] = {
     {"GET", "/admin/bands/:/edit", ACCESS_ADMIN, page_admin_band_edit},
     {"POST", "/admin/bands/:/edit", ACCESS_ADMIN, page_admin_band_edit_post},
     {"POST", "/admin/bands/:/delete", ACCESS_ADMIN, page_admin_band_delete_post},
+    /* the old application's addresses */
+    {"GET", "/add-genre", ACCESS_PUBLIC, page_legacy_add_genre},
+    {"GET", "/add-band", ACCESS_PUBLIC, page_legacy_add_band},
+    {"GET", "/edit-genre/:", ACCESS_PUBLIC, page_legacy_edit_genre},
+    {"GET", "/edit-band/:", ACCESS_PUBLIC, page_legacy_edit_band},
 };
 
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
