@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "db/audit.h"
 #include "db/db.h"
+#include "db/strset.h"
 #include "render/json.h"
 
 #include <stdbool.h>
@@ -162,55 +163,6 @@ enum mg_err db_bands_admin_get(struct db *db, struct arena *a, const char *id,
 
 /* ---- JSON for parameters and audit entries ---- */
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* sorted_set: the non-empty strings of v, sorted bytewise without repeats (arena copy). */
-static const char **sorted_set(struct arena *a, const char *const *v, size_t n, size_t *out_n)
-{
-	const char **s = arena_calloc(a, n + 1, sizeof(*s));
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i] != NULL && v[i][0] != '\0')
-			s[k++] = v[i];
-	qsort(s, k, sizeof(*s), cmp_str);
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++)
-		if (m == 0 || strcmp(s[m - 1], s[i]) != 0)
-			s[m++] = s[i];
-	*out_n = m;
-	return s;
-}
-
-static bool same_set(const char *const *x, size_t nx, const char *const *y, size_t ny)
-{
-	if (nx != ny)
-		return false;
-	for (size_t i = 0; i < nx; i++)
-		if (strcmp(x[i], y[i]) != 0)
-			return false;
-	return true;
-}
-
-static void json_strs(struct json *j, const char *const *v, size_t n)
-{
-	json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		json_str(j, v[i]);
-	json_arr_end(j);
-}
-
-static const char *json_array(struct arena *a, const char *const *v, size_t n)
-{
-	struct buf *b = buf_new_in(a);
-	struct json j;
-	json_init(&j, b);
-	json_strs(&j, v, n);
-	return arena_strdup(a, buf_cstr(b));
-}
-
 /* The fields of a band that its audit entries record. */
 struct band_state {
 	const char *name, *primary_genre_id, *description_md;
@@ -233,7 +185,7 @@ static void json_state(struct json *j, const struct band_state *s, int fields)
 	}
 	if (fields & F_GENRES) {
 		json_key(j, "genres");
-		json_strs(j, s->genres, s->ngenres);
+		strset_json(j, s->genres, s->ngenres);
 	}
 	if (fields & F_DESCRIPTION) {
 		json_key(j, "description_md");
@@ -305,14 +257,15 @@ enum mg_err db_bands_admin_create(struct db *db, struct arena *a, long long acto
 {
 	memset(out, 0, sizeof(*out));
 	struct band_state after = {in->name, in->primary_genre_id, in->description_md, NULL, 0};
-	after.genres = sorted_set(a, in->genres, in->ngenres, &after.ngenres);
+	after.genres = strset_sorted(a, in->genres, in->ngenres, &after.ngenres);
 	const char *params[] = {in->id, in->name, in->primary_genre_id, in->description_md};
 	enum mg_err rc = db_begin(db, "BEGIN");
 	if (rc != MG_OK)
 		return rc;
 	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) == MG_OK &&
 	    (rc = db_exec(db, a, &stmts[STMT_INSERT], params, NULL, NULL)) == MG_OK &&
-	    (rc = write_links(db, a, in->id, json_array(a, after.genres, after.ngenres))) == MG_OK)
+	    (rc = write_links(db, a, in->id, strset_json_text(a, after.genres, after.ngenres))) ==
+	        MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "band.create", "band", in->id,
 		                    detail(a, NULL, &after, F_ALL));
 	return finish(db, a, rc, in->id, out);
@@ -325,7 +278,7 @@ enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long acto
 	memset(out, 0, sizeof(*out));
 	struct band_record old;
 	struct band_state after = {in->name, in->primary_genre_id, in->description_md, NULL, 0};
-	after.genres = sorted_set(a, in->genres, in->ngenres, &after.ngenres);
+	after.genres = strset_sorted(a, in->genres, in->ngenres, &after.ngenres);
 	enum mg_err rc = db_begin(db, "BEGIN");
 	if (rc != MG_OK)
 		return rc;
@@ -347,7 +300,7 @@ enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long acto
 	int changed =
 	    (strcmp(old.name, in->name) != 0 ? F_NAME : 0) |
 	    (strcmp(old.primary_genre_id, in->primary_genre_id) != 0 ? F_PRIMARY : 0) |
-	    (!same_set(old.genres, old.ngenres, after.genres, after.ngenres) ? F_GENRES : 0) |
+	    (!strset_equal(old.genres, old.ngenres, after.genres, after.ngenres) ? F_GENRES : 0) |
 	    (strcmp(old.description_md, in->description_md) != 0 ? F_DESCRIPTION : 0);
 	if (changed == 0) {
 		out->outcome = BANDS_ADMIN_UNCHANGED;
@@ -362,7 +315,8 @@ enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long acto
 		out->outcome = BANDS_ADMIN_STALE; /* not with the row locked, but never write */
 		goto fail;
 	}
-	if ((rc = write_links(db, a, in->id, json_array(a, after.genres, after.ngenres))) == MG_OK)
+	if ((rc = write_links(db, a, in->id, strset_json_text(a, after.genres, after.ngenres))) ==
+	    MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "band.update", "band", in->id,
 		                    detail(a, &before, &after, changed));
 	return finish(db, a, rc, in->id, out);

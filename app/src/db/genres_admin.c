@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "db/audit.h"
 #include "db/db.h"
+#include "db/strset.h"
 #include "render/json.h"
 
 #include <stdlib.h>
@@ -234,55 +235,6 @@ enum mg_err db_genres_admin_get(struct db *db, struct arena *a, const char *id,
 
 /* ---- JSON for parameters and audit entries ---- */
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* sorted_set: the non-empty strings of v, sorted bytewise without repeats (arena copy). */
-static const char **sorted_set(struct arena *a, const char *const *v, size_t n, size_t *out_n)
-{
-	const char **s = arena_calloc(a, n + 1, sizeof(*s));
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i] != NULL && v[i][0] != '\0')
-			s[k++] = v[i];
-	qsort(s, k, sizeof(*s), cmp_str);
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++)
-		if (m == 0 || strcmp(s[m - 1], s[i]) != 0)
-			s[m++] = s[i];
-	*out_n = m;
-	return s;
-}
-
-static bool same_set(const char *const *x, size_t nx, const char *const *y, size_t ny)
-{
-	if (nx != ny)
-		return false;
-	for (size_t i = 0; i < nx; i++)
-		if (strcmp(x[i], y[i]) != 0)
-			return false;
-	return true;
-}
-
-static void json_strs(struct json *j, const char *const *v, size_t n)
-{
-	json_arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		json_str(j, v[i]);
-	json_arr_end(j);
-}
-
-static const char *json_array(struct arena *a, const char *const *v, size_t n)
-{
-	struct buf *b = buf_new_in(a);
-	struct json j;
-	json_init(&j, b);
-	json_strs(&j, v, n);
-	return arena_strdup(a, buf_cstr(b));
-}
-
 /* The fields of a genre that its audit entries record. */
 struct genre_state {
 	const char *name, *parent_id, *description_md;
@@ -305,7 +257,7 @@ static void json_state(struct json *j, const struct genre_state *s, int fields)
 	}
 	if (fields & F_PARENTS) {
 		json_key(j, "parents");
-		json_strs(j, s->parents, s->nparents);
+		strset_json(j, s->parents, s->nparents);
 	}
 	if (fields & F_DESCRIPTION) {
 		json_key(j, "description_md");
@@ -377,7 +329,7 @@ enum mg_err db_genres_admin_create(struct db *db, struct arena *a, long long act
 {
 	memset(out, 0, sizeof(*out));
 	struct genre_state after = {in->name, in->parent_id, in->description_md, NULL, 0};
-	after.parents = sorted_set(a, in->parents, in->nparents, &after.nparents);
+	after.parents = strset_sorted(a, in->parents, in->nparents, &after.nparents);
 	const char *params[] = {in->id, in->name, in->parent_id ? in->parent_id : "",
 	                        in->description_md};
 	enum mg_err rc = db_begin(db, "BEGIN");
@@ -385,7 +337,7 @@ enum mg_err db_genres_admin_create(struct db *db, struct arena *a, long long act
 		return rc;
 	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) == MG_OK &&
 	    (rc = db_exec(db, a, &stmts[STMT_INSERT], params, NULL, NULL)) == MG_OK &&
-	    (rc = write_links(db, a, in->id, json_array(a, after.parents, after.nparents))) ==
+	    (rc = write_links(db, a, in->id, strset_json_text(a, after.parents, after.nparents))) ==
 	        MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "genre.create", "genre", in->id,
 		                    detail(a, NULL, &after, F_ALL));
@@ -399,7 +351,7 @@ enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long act
 	memset(out, 0, sizeof(*out));
 	struct genre_record old;
 	struct genre_state after = {in->name, in->parent_id, in->description_md, NULL, 0};
-	after.parents = sorted_set(a, in->parents, in->nparents, &after.nparents);
+	after.parents = strset_sorted(a, in->parents, in->nparents, &after.nparents);
 	enum mg_err rc = db_begin(db, "BEGIN");
 	if (rc != MG_OK)
 		return rc;
@@ -421,7 +373,8 @@ enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long act
 	int changed =
 	    (strcmp(old.name, in->name) != 0 ? F_NAME : 0) |
 	    (!str_eq(old.parent_id, in->parent_id) ? F_PARENT : 0) |
-	    (!same_set(old.parents, old.nparents, after.parents, after.nparents) ? F_PARENTS : 0) |
+	    (!strset_equal(old.parents, old.nparents, after.parents, after.nparents) ? F_PARENTS
+	                                                                             : 0) |
 	    (strcmp(old.description_md, in->description_md) != 0 ? F_DESCRIPTION : 0);
 	if (changed == 0) {
 		out->outcome = GENRES_ADMIN_UNCHANGED;
@@ -436,7 +389,7 @@ enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long act
 		out->outcome = GENRES_ADMIN_STALE; /* not with the row locked, but never write */
 		goto fail;
 	}
-	if ((rc = write_links(db, a, in->id, json_array(a, after.parents, after.nparents))) ==
+	if ((rc = write_links(db, a, in->id, strset_json_text(a, after.parents, after.nparents))) ==
 	    MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "genre.update", "genre", in->id,
 		                    detail(a, &before, &after, changed));
@@ -524,11 +477,11 @@ static enum mg_err delete_detail(struct db *db, struct arena *a, const struct ge
 	json_key(&j, "parent_id");
 	json_str(&j, old->parent_id);
 	json_key(&j, "parents");
-	json_strs(&j, old->parents, old->nparents);
+	strset_json(&j, old->parents, old->nparents);
 	json_key(&j, "description_md");
 	json_str(&j, old->description_md);
 	json_key(&j, "aliases");
-	json_strs(&j, aliases, naliases);
+	strset_json(&j, aliases, naliases);
 	json_obj_end(&j);
 	json_obj_end(&j);
 	*out = arena_strdup(a, buf_cstr(b));
