@@ -500,6 +500,8 @@ nginx_write_conf() {
 		-e "s|@HTTP_PORT@|$HTTP_PORT|g" \
 		-e "s|@FCGI@|$(sed_escape "$upstream")|g" \
 		-e "s|@FCGI_KEEP_CONN@|$keep|g" \
+		-e "s|@AUTH_RATE@|$AUTH_RATE|g" \
+		-e "s|@AUTH_BURST@|$AUTH_BURST|g" \
 		-e "s|@STATIC_DIR@|$(sed_escape "$SRC_DIR/app/static")|g" \
 		-e "s|@CERT@|$(sed_escape "$CERTS/server-chain.crt")|g" \
 		-e "s|@KEY@|$(sed_escape "$CERTS/server.key")|g" \
@@ -596,7 +598,7 @@ EOF
 	{
 		printf 'HTTPS_PORT=%s\nHTTP_PORT=%s\nLISTEN=%s\nFCGI_MODE=%s\n' "$HTTPS_PORT" "$HTTP_PORT" "$(shq "$LISTEN")" "$FCGI_MODE"
 		printf 'CERTS=%s\nBUILD_DIR=%s\nSERVER=%s\nADMIN=%s\n' "$(shq "$CERTS")" "$(shq "$BUILD_DIR")" "$(shq "$SERVER")" "$(shq "$ADMIN")"
-		printf 'STATEMENT_TIMEOUT=%s\n' "$STATEMENT_TIMEOUT"
+		printf 'STATEMENT_TIMEOUT=%s\nAUTH_RATE=%s\nAUTH_BURST=%s\n' "$STATEMENT_TIMEOUT" "$AUTH_RATE" "$AUTH_BURST"
 		[ "$FCGI_MODE" = unix ] && printf 'FCGI_SOCK=%s\n' "$(shq "$FCGI_SOCK")"
 		true
 	} >"$STATE/stack.settings"
@@ -607,6 +609,8 @@ load_settings() {
 	# shellcheck disable=SC1091
 	. "$STATE/stack.settings"
 	STATEMENT_TIMEOUT=${STATEMENT_TIMEOUT:-5000}
+	AUTH_RATE=${AUTH_RATE:-60r/m}
+	AUTH_BURST=${AUTH_BURST:-60}
 	DB_URL=$(db_url "$APP_DB")
 }
 
@@ -652,6 +656,12 @@ cmd_start() {
 	set_state "$1" create
 	STATEMENT_TIMEOUT=${MUSICGRAPH_STATEMENT_TIMEOUT:-5000}
 	[[ $STATEMENT_TIMEOUT =~ ^[0-9]+$ ]] || die "MUSICGRAPH_STATEMENT_TIMEOUT must be milliseconds"
+	# nginx's limit on POSTs to /login and /register (per client address). The test stack
+	# raises it: its tests, all from 127.0.0.1, exercise the application's own throttling.
+	AUTH_RATE=${STACK_AUTH_RATE:-60r/m}
+	AUTH_BURST=${STACK_AUTH_BURST:-60}
+	[[ $AUTH_RATE =~ ^[0-9]+r/[sm]$ && $AUTH_BURST =~ ^[0-9]+$ ]] ||
+		die "STACK_AUTH_RATE must look like 60r/m and STACK_AUTH_BURST be a number"
 	if [ "${STACK_FRESH:-0}" = 1 ]; then
 		cmd_stop_all quiet || true
 		wipe_state
