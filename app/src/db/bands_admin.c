@@ -66,46 +66,29 @@ static const struct db_stmt stmts[STMT__MAX] = {
 
 /* ---- constraint failures in words ---- */
 
-struct refusal {
-	const char *sqlstate;   /* NULL: any (the last row) */
-	const char *constraint; /* NULL: any */
-	const char *field;      /* the form field, or NULL */
-	const char *message;    /* "{id}" stands for the band's id */
-};
-
-static const struct refusal refusals[] = {
-    {"23505", "bands_pkey", "id", "Band ID '{id}' already exists"},
-    {"23505", "band_genres_pkey", "genres", "A genre is listed twice"},
+static const struct admin_refusal refusals[] = {
+    {"23505", "bands_pkey", "id", "Band ID '{id}' already exists", false},
+    {"23505", "band_genres_pkey", "genres", "A genre is listed twice", false},
     {"23503", "bands_primary_genre_fkey", "primary_genre_id",
-     "The primary genre must be one of the selected genres"},
+     "The primary genre must be one of the selected genres", false},
     {"23503", "bands_primary_genre_id_fkey", "primary_genre_id",
-     "The primary genre no longer exists; reload the form"},
+     "The primary genre no longer exists; reload the form", false},
     {"23503", "band_genres_genre_id_fkey", "genres",
-     "A selected genre no longer exists; reload the form"},
-    {"23503", "band_genres_band_id_fkey", NULL, "Band '{id}' was deleted meanwhile"},
+     "A selected genre no longer exists; reload the form", false},
+    {"23503", "band_genres_band_id_fkey", NULL, "Band '{id}' was deleted meanwhile", false},
     {"23514", "bands_id_slug", "id",
-     "A band ID has lowercase letters, digits and single hyphens (at most 64 characters)"},
-    {"23514", "bands_name_length", "name", "The name must have 1 to 200 characters"},
+     "A band ID has lowercase letters, digits and single hyphens (at most 64 characters)", false},
+    {"23514", "bands_name_length", "name", "The name must have 1 to 200 characters", false},
     {"23514", "bands_description_length", "description",
-     "The description can have at most 20,000 characters"},
-    {"23502", NULL, "primary_genre_id", "Choose the band's primary genre"},
-    {"40001", NULL, NULL, "Someone else changed the data at the same moment. Please try again."},
-    {"40P01", NULL, NULL, "Someone else changed the data at the same moment. Please try again."},
-    {NULL, NULL, NULL, "The database refused this change to band '{id}'. Reload and try again."},
+     "The description can have at most 20,000 characters", false},
+    {"23502", NULL, "primary_genre_id", "Choose the band's primary genre", false},
+    {"40001", NULL, NULL, "Someone else changed the data at the same moment. Please try again.",
+     false},
+    {"40P01", NULL, NULL, "Someone else changed the data at the same moment. Please try again.",
+     false},
+    {NULL, NULL, NULL, "The database refused this change to band '{id}'. Reload and try again.",
+     false},
 };
-
-/* fill: message with "{id}" replaced by id, in the arena. */
-static const char *fill(struct arena *a, const char *message, const char *id)
-{
-	const char *at = strstr(message, "{id}");
-	if (at == NULL)
-		return message;
-	struct buf *b = buf_new_in(a);
-	buf_append(b, message, (size_t)(at - message));
-	buf_puts(b, id);
-	buf_puts(b, at + 4);
-	return arena_strdup(a, buf_cstr(b));
-}
 
 /* ---- reading ---- */
 
@@ -227,33 +210,9 @@ static enum mg_err write_links(struct db *db, struct arena *a, const char *id,
 	return rc;
 }
 
-/* finish: commit, or turn a constraint failure into REFUSED; other errors roll back. */
-static enum mg_err finish(struct db *db, struct arena *a, enum mg_err rc, const char *id,
-                          struct bands_admin_result *out)
-{
-	if (rc == MG_OK)
-		rc = db_commit(db);
-	if (rc == MG_OK) {
-		out->outcome = BANDS_ADMIN_DONE;
-		return MG_OK;
-	}
-	db_rollback(db);
-	if (rc != MG_ERR_CONFLICT)
-		return rc;
-	const struct refusal *r = refusals;
-	for (; r->sqlstate != NULL; r++)
-		if (strcmp(r->sqlstate, db->last_sqlstate) == 0 &&
-		    (r->constraint == NULL || strcmp(r->constraint, db->last_constraint) == 0))
-			break;
-	out->outcome = BANDS_ADMIN_REFUSED;
-	out->field = r->field;
-	out->message = fill(a, r->message, id);
-	return MG_OK;
-}
-
 enum mg_err db_bands_admin_create(struct db *db, struct arena *a, long long actor_id,
                                   const char *actor, const struct band_input *in,
-                                  struct bands_admin_result *out)
+                                  struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct band_state after = {in->name, in->primary_genre_id, in->description_md, NULL, 0};
@@ -268,12 +227,12 @@ enum mg_err db_bands_admin_create(struct db *db, struct arena *a, long long acto
 	        MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "band.create", "band", in->id,
 		                    detail(a, NULL, &after, F_ALL));
-	return finish(db, a, rc, in->id, out);
+	return admin_result_finish(db, a, rc, refusals, in->id, out);
 }
 
 enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long actor_id,
                                   const char *actor, const struct band_input *in,
-                                  struct bands_admin_result *out)
+                                  struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct band_record old;
@@ -285,14 +244,11 @@ enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long acto
 	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
 		goto fail;
 	if ((rc = read_record(db, a, in->id, STMT_GET_LOCKED, &old)) != MG_OK) {
-		if (rc == MG_ERR_NOT_FOUND) {
-			out->outcome = BANDS_ADMIN_NOT_FOUND;
-			rc = MG_OK;
-		}
+		rc = admin_result_found(rc, out);
 		goto fail;
 	}
 	if (old.version != in->version) {
-		out->outcome = BANDS_ADMIN_STALE;
+		out->outcome = ADMIN_STALE;
 		goto fail;
 	}
 	struct band_state before = {old.name, old.primary_genre_id, old.description_md, old.genres,
@@ -303,23 +259,23 @@ enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long acto
 	    (!strset_equal(old.genres, old.ngenres, after.genres, after.ngenres) ? F_GENRES : 0) |
 	    (strcmp(old.description_md, in->description_md) != 0 ? F_DESCRIPTION : 0);
 	if (changed == 0) {
-		out->outcome = BANDS_ADMIN_UNCHANGED;
+		out->outcome = ADMIN_UNCHANGED;
 		goto fail;
 	}
 	const char *params[] = {in->id, arena_sprintf(a, "%ld", in->version), in->name,
 	                        in->primary_genre_id, in->description_md};
 	PGresult *r;
 	if ((rc = db_exec(db, a, &stmts[STMT_UPDATE], params, &r, NULL)) != MG_OK)
-		return finish(db, a, rc, in->id, out);
+		return admin_result_finish(db, a, rc, refusals, in->id, out);
 	if (strcmp(PQcmdTuples(r), "1") != 0) {
-		out->outcome = BANDS_ADMIN_STALE; /* not with the row locked, but never write */
+		out->outcome = ADMIN_STALE; /* not with the row locked, but never write */
 		goto fail;
 	}
 	if ((rc = write_links(db, a, in->id, strset_json_text(a, after.genres, after.ngenres))) ==
 	    MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "band.update", "band", in->id,
 		                    detail(a, &before, &after, changed));
-	return finish(db, a, rc, in->id, out);
+	return admin_result_finish(db, a, rc, refusals, in->id, out);
 fail:
 	db_rollback(db);
 	return rc;
@@ -327,7 +283,7 @@ fail:
 
 enum mg_err db_bands_admin_delete(struct db *db, struct arena *a, long long actor_id,
                                   const char *actor, const char *id, long version,
-                                  struct bands_admin_result *out)
+                                  struct admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct band_record old;
@@ -338,15 +294,12 @@ enum mg_err db_bands_admin_delete(struct db *db, struct arena *a, long long acto
 	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
 		goto fail;
 	if ((rc = read_record(db, a, id, STMT_GET_LOCKED, &old)) != MG_OK) {
-		if (rc == MG_ERR_NOT_FOUND) {
-			out->outcome = BANDS_ADMIN_NOT_FOUND;
-			rc = MG_OK;
-		}
+		rc = admin_result_found(rc, out);
 		goto fail;
 	}
 	out->name = old.name;
 	if (version != 0 && old.version != version) {
-		out->outcome = BANDS_ADMIN_STALE;
+		out->outcome = ADMIN_STALE;
 		goto fail;
 	}
 	struct band_state before = {old.name, old.primary_genre_id, old.description_md, old.genres,
@@ -354,7 +307,7 @@ enum mg_err db_bands_admin_delete(struct db *db, struct arena *a, long long acto
 	if ((rc = db_exec(db, a, &stmts[STMT_DELETE], params, NULL, NULL)) == MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "band.delete", "band", id,
 		                    detail(a, &before, NULL, F_ALL));
-	return finish(db, a, rc, id, out);
+	return admin_result_finish(db, a, rc, refusals, id, out);
 fail:
 	db_rollback(db);
 	return rc;

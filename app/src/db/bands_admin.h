@@ -4,6 +4,7 @@
 #define MG_DB_BANDS_ADMIN_H
 
 #include "core/mg.h"
+#include "db/admin_result.h"
 
 #include <stddef.h>
 
@@ -34,23 +35,6 @@ struct band_input {
 	long version; /* update: the version the form was loaded with */
 };
 
-/* What a write did. Only BANDS_ADMIN_DONE changed anything. */
-enum bands_admin_outcome {
-	BANDS_ADMIN_DONE,      /* written, with its audit entry, and committed */
-	BANDS_ADMIN_UNCHANGED, /* update: the form changed nothing; nothing was written */
-	BANDS_ADMIN_NOT_FOUND, /* there is no band with that id */
-	BANDS_ADMIN_STALE,     /* the band's version is not the form's */
-	BANDS_ADMIN_REFUSED,   /* a constraint refused the change; see field and message */
-};
-
-struct bands_admin_result {
-	enum bands_admin_outcome outcome;
-	/* REFUSED: the form field ("id", "name", "primary_genre_id", "genres", "description") or
-	 * NULL for the whole form, and the message in plain words */
-	const char *field, *message;
-	const char *name; /* DONE by delete: the deleted band's name */
-};
-
 /* db_bands_admin_list: every band sorted by name (case-insensitive, then id), with its primary
  * genre and its number of genres. *out is an arena array. */
 enum mg_err db_bands_admin_list(struct db *db, struct arena *a, struct bands_admin_row **out,
@@ -67,16 +51,17 @@ enum mg_err db_bands_admin_get(struct db *db, struct arena *a, const char *id,
  * {"before": …, "after": …}, band.delete with {"before": …}) for actor_id / actor, commit.
  * update refuses (STALE) when the row's version is not in->version (UPDATE … WHERE id = $1 AND
  * version = $2); delete does when version is not 0 and differs. A constraint failure (at any
- * statement or at COMMIT) rolls back and comes back as REFUSED with a message. Returns MG_OK
- * with the outcome in *out, or a database error after rolling back. */
+ * statement or at COMMIT) rolls back and comes back as REFUSED with a message (field: "id",
+ * "name", "primary_genre_id", "genres", "description" or NULL). Returns MG_OK with the outcome
+ * in *out (name set by delete once the band is found), or a database error after rolling back. */
 enum mg_err db_bands_admin_create(struct db *db, struct arena *a, long long actor_id,
                                   const char *actor, const struct band_input *in,
-                                  struct bands_admin_result *out);
+                                  struct admin_result *out);
 enum mg_err db_bands_admin_update(struct db *db, struct arena *a, long long actor_id,
                                   const char *actor, const struct band_input *in,
-                                  struct bands_admin_result *out);
+                                  struct admin_result *out);
 enum mg_err db_bands_admin_delete(struct db *db, struct arena *a, long long actor_id,
                                   const char *actor, const char *id, long version,
-                                  struct bands_admin_result *out);
+                                  struct admin_result *out);
 
 #endif

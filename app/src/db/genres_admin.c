@@ -94,15 +94,7 @@ static const struct db_stmt stmts[STMT__MAX] = {
 
 /* ---- constraint failures in words ---- */
 
-struct refusal {
-	const char *sqlstate;   /* NULL: any (the last row) */
-	const char *constraint; /* NULL: any */
-	const char *field;      /* the form field, or NULL */
-	const char *message;    /* "{id}" stands for the genre's id */
-	bool cycle;
-};
-
-static const struct refusal write_refusals[] = {
+static const struct admin_refusal write_refusals[] = {
     {"MG001", NULL, "parent_genres",
      "These parents would make a cycle: a genre cannot be its own ancestor", true},
     {"MG002", NULL, "parent_id", "Choose the primary parent among the selected parents", false},
@@ -128,7 +120,7 @@ static const struct refusal write_refusals[] = {
      false},
 };
 
-static const struct refusal delete_refusals[] = {
+static const struct admin_refusal delete_refusals[] = {
     {"23503", "genre_parents_parent_id_fkey", NULL,
      "Cannot delete '{id}': another genre was just made its subgenre. Reload and try again.",
      false},
@@ -140,35 +132,6 @@ static const struct refusal delete_refusals[] = {
      false},
     {NULL, NULL, NULL, "The database refused to delete genre '{id}'. Reload and try again.", false},
 };
-
-/* fill: message with "{id}" replaced by id, in the arena. */
-static const char *fill(struct arena *a, const char *message, const char *id)
-{
-	const char *at = strstr(message, "{id}");
-	if (at == NULL)
-		return message;
-	struct buf *b = buf_new_in(a);
-	buf_append(b, message, (size_t)(at - message));
-	buf_puts(b, id);
-	buf_puts(b, at + 4);
-	return arena_strdup(a, buf_cstr(b));
-}
-
-/* refuse: roll back and turn the last failure into out's REFUSED fields. */
-static void refuse(struct db *db, struct arena *a, const struct refusal *table, const char *id,
-                   struct genres_admin_result *out)
-{
-	db_rollback(db);
-	const struct refusal *r = table;
-	for (; r->sqlstate != NULL; r++)
-		if (strcmp(r->sqlstate, db->last_sqlstate) == 0 &&
-		    (r->constraint == NULL || strcmp(r->constraint, db->last_constraint) == 0))
-			break;
-	out->outcome = GENRES_ADMIN_REFUSED;
-	out->field = r->field;
-	out->message = fill(a, r->message, id);
-	out->cycle = r->cycle;
-}
 
 /* ---- reading ---- */
 
@@ -304,25 +267,6 @@ static enum mg_err write_links(struct db *db, struct arena *a, const char *id,
 	return rc;
 }
 
-/* finish: commit, or turn a constraint failure into REFUSED; other errors roll back. */
-static enum mg_err finish(struct db *db, struct arena *a, enum mg_err rc,
-                          const struct refusal *table, const char *id,
-                          struct genres_admin_result *out)
-{
-	if (rc == MG_OK)
-		rc = db_commit(db);
-	if (rc == MG_OK) {
-		out->outcome = GENRES_ADMIN_DONE;
-		return MG_OK;
-	}
-	if (rc == MG_ERR_CONFLICT) {
-		refuse(db, a, table, id, out);
-		return MG_OK;
-	}
-	db_rollback(db);
-	return rc;
-}
-
 enum mg_err db_genres_admin_create(struct db *db, struct arena *a, long long actor_id,
                                    const char *actor, const struct genre_input *in,
                                    struct genres_admin_result *out)
@@ -341,7 +285,7 @@ enum mg_err db_genres_admin_create(struct db *db, struct arena *a, long long act
 	        MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "genre.create", "genre", in->id,
 		                    detail(a, NULL, &after, F_ALL));
-	return finish(db, a, rc, write_refusals, in->id, out);
+	return admin_result_finish(db, a, rc, write_refusals, in->id, &out->base);
 }
 
 enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long actor_id,
@@ -358,14 +302,11 @@ enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long act
 	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
 		goto fail;
 	if ((rc = read_record(db, a, in->id, STMT_GET_LOCKED, &old)) != MG_OK) {
-		if (rc == MG_ERR_NOT_FOUND) {
-			out->outcome = GENRES_ADMIN_NOT_FOUND;
-			rc = MG_OK;
-		}
+		rc = admin_result_found(rc, &out->base);
 		goto fail;
 	}
 	if (old.version != in->version) {
-		out->outcome = GENRES_ADMIN_STALE;
+		out->base.outcome = ADMIN_STALE;
 		goto fail;
 	}
 	struct genre_state before = {old.name, old.parent_id, old.description_md, old.parents,
@@ -377,23 +318,23 @@ enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long act
 	                                                                             : 0) |
 	    (strcmp(old.description_md, in->description_md) != 0 ? F_DESCRIPTION : 0);
 	if (changed == 0) {
-		out->outcome = GENRES_ADMIN_UNCHANGED;
+		out->base.outcome = ADMIN_UNCHANGED;
 		goto fail;
 	}
 	const char *params[] = {in->id, arena_sprintf(a, "%ld", in->version), in->name,
 	                        in->parent_id ? in->parent_id : "", in->description_md};
 	PGresult *r;
 	if ((rc = db_exec(db, a, &stmts[STMT_UPDATE], params, &r, NULL)) != MG_OK)
-		return finish(db, a, rc, write_refusals, in->id, out);
+		return admin_result_finish(db, a, rc, write_refusals, in->id, &out->base);
 	if (strcmp(PQcmdTuples(r), "1") != 0) {
-		out->outcome = GENRES_ADMIN_STALE; /* not with the row locked, but never write */
+		out->base.outcome = ADMIN_STALE; /* not with the row locked, but never write */
 		goto fail;
 	}
 	if ((rc = write_links(db, a, in->id, strset_json_text(a, after.parents, after.nparents))) ==
 	    MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "genre.update", "genre", in->id,
 		                    detail(a, &before, &after, changed));
-	return finish(db, a, rc, write_refusals, in->id, out);
+	return admin_result_finish(db, a, rc, write_refusals, in->id, &out->base);
 fail:
 	db_rollback(db);
 	return rc;
@@ -413,7 +354,7 @@ static enum mg_err in_use(struct db *db, struct arena *a, const char *id,
 	out->children = column(a, c, 0, &out->nchildren);
 	out->primary_of = column(a, p, 0, &out->nprimary_of);
 	if (out->nchildren > 0 || out->nprimary_of > 0)
-		out->outcome = GENRES_ADMIN_IN_USE;
+		out->base.outcome = ADMIN_IN_USE;
 	return MG_OK;
 }
 
@@ -501,25 +442,22 @@ enum mg_err db_genres_admin_delete(struct db *db, struct arena *a, long long act
 	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
 		goto fail;
 	if ((rc = read_record(db, a, id, STMT_GET_LOCKED, &old)) != MG_OK) {
-		if (rc == MG_ERR_NOT_FOUND) {
-			out->outcome = GENRES_ADMIN_NOT_FOUND;
-			rc = MG_OK;
-		}
+		rc = admin_result_found(rc, &out->base);
 		goto fail;
 	}
-	out->name = old.name;
+	out->base.name = old.name;
 	if (version != 0 && old.version != version) {
-		out->outcome = GENRES_ADMIN_STALE;
+		out->base.outcome = ADMIN_STALE;
 		goto fail;
 	}
-	if ((rc = in_use(db, a, id, out)) != MG_OK || out->outcome == GENRES_ADMIN_IN_USE)
+	if ((rc = in_use(db, a, id, out)) != MG_OK || out->base.outcome == ADMIN_IN_USE)
 		goto fail;
 	if ((rc = delete_detail(db, a, &old, &audit)) != MG_OK)
 		goto fail;
 	if ((rc = unlink_bands(db, a, actor_id, actor, id)) == MG_OK &&
 	    (rc = db_exec(db, a, &stmts[STMT_DELETE], params, NULL, NULL)) == MG_OK)
 		rc = db_audit_write(db, a, actor_id, actor, "genre.delete", "genre", id, audit);
-	return finish(db, a, rc, delete_refusals, id, out);
+	return admin_result_finish(db, a, rc, delete_refusals, id, &out->base);
 fail:
 	db_rollback(db);
 	return rc;

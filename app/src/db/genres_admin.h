@@ -4,6 +4,7 @@
 #define MG_DB_GENRES_ADMIN_H
 
 #include "core/mg.h"
+#include "db/admin_result.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,27 +39,13 @@ struct genre_input {
 	long version; /* update and delete: the version the form was loaded with (0: any) */
 };
 
-/* What a write did. Only GENRES_ADMIN_DONE changed anything. */
-enum genres_admin_outcome {
-	GENRES_ADMIN_DONE,      /* written, with its audit entries, and committed */
-	GENRES_ADMIN_UNCHANGED, /* update: the form changed nothing; nothing was written */
-	GENRES_ADMIN_NOT_FOUND, /* there is no genre with that id */
-	GENRES_ADMIN_STALE,     /* the genre's version is not the form's */
-	GENRES_ADMIN_IN_USE,    /* delete: it has subgenres or is a band's primary genre */
-	GENRES_ADMIN_REFUSED,   /* a constraint refused the change; see field and message */
-};
-
+/* What a write did: the shared outcome (REFUSED fields: "id", "name", "parent_id",
+ * "parent_genres", "description" or NULL; cycle set for the cycle trigger) and, for IN_USE,
+ * the names of its subgenres and of the bands whose primary genre it is. */
 struct genres_admin_result {
-	enum genres_admin_outcome outcome;
-	/* REFUSED: the form field the message belongs to ("id", "name", "parent_id",
-	 * "parent_genres", "description") or NULL for the whole form, the message in plain
-	 * words, and whether it was the cycle trigger (MG001: the page names the cycle) */
-	const char *field, *message;
-	bool cycle;
-	/* IN_USE: the names of its subgenres and of the bands whose primary genre it is */
+	struct admin_result base;
 	const char **children, **primary_of;
 	size_t nchildren, nprimary_of;
-	const char *name; /* DONE by delete: the deleted genre's name */
 };
 
 /* db_genres_admin_list: every genre sorted by name (case-insensitive, then id), with its type,

@@ -1,6 +1,7 @@
 /* admin.c: the admin overview (genres, bands, recent changes) and the pieces that the genre
  * and band forms share. */
 #include "auth/csrf.h"
+#include "auth/flash.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "db/audit.h"
@@ -292,6 +293,75 @@ const char *admin_name_list(struct arena *a, const char *const *names, size_t n)
 	}
 	if (n > SHOWN)
 		buf_printf(b, " and %zu more", n - SHOWN);
+	return arena_strdup(a, buf_cstr(b));
+}
+
+/* ---- shared by the form handlers ---- */
+
+void admin_form_error(struct admin_errors *e, const char **slot, const char *message)
+{
+	if (slot != NULL && *slot == NULL)
+		*slot = message;
+	/* the same message may come from two fields (an unknown genre both primary and listed,
+	 * "cannot be its own parent" from both parent fields) */
+	for (int i = 0; i < e->n; i++)
+		if (strcmp(e->v[i], message) == 0)
+			return;
+	if (e->n < ADMIN_MAX_ERRORS)
+		e->v[e->n++] = message;
+}
+
+bool admin_form_rejected(struct response *resp, struct admin_errors *e, const char *version,
+                         const struct admin_kind *k)
+{
+	long parsed;
+	if (e->n > 0) {
+		resp->status = 422;
+		return true;
+	}
+	if (!admin_version_parse(version, &parsed)) {
+		resp->status = 409;
+		admin_form_error(e, NULL, k->stale);
+		return true;
+	}
+	return false;
+}
+
+bool admin_write_answer(struct request *req, struct response *resp, enum mg_err rc,
+                        const struct admin_kind *k, const struct admin_result *res,
+                        const char *verb, const char *name, const char *to)
+{
+	if (rc != MG_OK) {
+		page_fail(req, resp, rc);
+		return true;
+	}
+	switch (res->outcome) {
+	case ADMIN_DONE:
+		flash_add(req, resp, "success",
+		          arena_sprintf(req->arena, "%s \"%s\" %s.", k->noun, name, verb));
+		response_redirect(resp, 303, to);
+		return true;
+	case ADMIN_UNCHANGED:
+		flash_add(req, resp, "info",
+		          arena_sprintf(req->arena, "%s \"%s\" was not changed.", k->noun, name));
+		response_redirect(resp, 303, to);
+		return true;
+	case ADMIN_NOT_FOUND:
+		page_error(req, resp, 404, k->gone);
+		return true;
+	case ADMIN_STALE:
+		resp->status = 409;
+		return false;
+	default:
+		resp->status = 422;
+		return false;
+	}
+}
+
+const char *admin_url(struct arena *a, const char *prefix, const char *id)
+{
+	struct buf *b = buf_new_in(a);
+	html_url(b, prefix, id);
 	return arena_strdup(a, buf_cstr(b));
 }
 

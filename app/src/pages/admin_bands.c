@@ -19,11 +19,12 @@
 #include <stddef.h>
 #include <string.h>
 
-#define MAX_ERRORS 16
-
-#define STALE_MESSAGE                                                                              \
-	"This band was changed by someone else since you opened the form. Reload it to see "       \
-	"the current version."
+static const struct admin_kind kind = {
+    .noun = "Band",
+    .stale = "This band was changed by someone else since you opened the form. Reload it to see "
+             "the current version.",
+    .gone = "This band no longer exists; it may have been deleted.",
+};
 
 /* What the form holds: as typed on the way in, cleaned by validate. */
 struct band_form {
@@ -33,21 +34,9 @@ struct band_form {
 	const char **genres;
 	size_t ngenres;
 	bool preview;
-	const char *errors[MAX_ERRORS];
-	int nerrors;
+	struct admin_errors errors;
 	const char *id_error, *name_error, *primary_error, *genres_error, *description_error;
 };
-
-static void add_error(struct band_form *f, const char **slot, const char *message)
-{
-	if (slot != NULL && *slot == NULL)
-		*slot = message;
-	for (int i = 0; i < f->nerrors; i++)
-		if (strcmp(f->errors[i], message) == 0)
-			return; /* an unknown genre may be both primary and listed */
-	if (f->nerrors < MAX_ERRORS)
-		f->errors[f->nerrors++] = message;
-}
 
 /* field_slot: the error slot of a form field named as the data module names it. */
 static const char **field_slot(struct band_form *f, const char *field)
@@ -88,7 +77,7 @@ static void band_page(struct request *req, struct response *resp, const struct g
 		html_raw(b, "Add a band");
 	}
 	html_raw(b, "</h1>");
-	form_errors(b, f->errors, f->nerrors);
+	form_errors(b, f->errors.v, f->errors.n);
 	form_begin(b,
 	           f->edit ? arena_sprintf(req->arena, "/admin/bands/%s/edit", f->id)
 	                   : "/admin/bands/new",
@@ -168,45 +157,47 @@ static void validate(struct request *req, const struct graph *g, struct band_for
 	const char *problem;
 	if (!f->edit) {
 		if (f->id[0] == '\0')
-			add_error(f, &f->id_error, "Band ID is required");
+			admin_form_error(&f->errors, &f->id_error, "Band ID is required");
 		else if (!slug_valid(f->id))
-			add_error(f, &f->id_error,
-			          "A band ID has lowercase letters, digits and single hyphens (at "
-			          "most 64 characters)");
+			admin_form_error(
+			    &f->errors, &f->id_error,
+			    "A band ID has lowercase letters, digits and single hyphens (at "
+			    "most 64 characters)");
 		else if (graph_band(g, f->id) != NULL)
-			add_error(f, &f->id_error,
-			          arena_sprintf(a, "Band ID '%s' already exists", f->id));
+			admin_form_error(&f->errors, &f->id_error,
+			                 arena_sprintf(a, "Band ID '%s' already exists", f->id));
 	}
 	f->name = admin_name_clean(a, f->name, &problem);
 	if (problem)
-		add_error(f, &f->name_error, problem);
+		admin_form_error(&f->errors, &f->name_error, problem);
 	f->description = admin_description_clean(a, f->description, &problem);
 	if (problem)
-		add_error(f, &f->description_error, problem);
+		admin_form_error(&f->errors, &f->description_error, problem);
 
 	for (size_t i = 0; i < f->ngenres; i++)
 		if (graph_genre(g, f->genres[i]) == NULL)
-			add_error(f, &f->genres_error,
-			          arena_sprintf(a, "Genre '%s' does not exist", f->genres[i]));
+			admin_form_error(
+			    &f->errors, &f->genres_error,
+			    arena_sprintf(a, "Genre '%s' does not exist", f->genres[i]));
 	if (f->primary[0] != '\0') {
 		if (graph_genre(g, f->primary) == NULL)
-			add_error(f, &f->primary_error,
-			          arena_sprintf(a, "Genre '%s' does not exist", f->primary));
+			admin_form_error(&f->errors, &f->primary_error,
+			                 arena_sprintf(a, "Genre '%s' does not exist", f->primary));
 		if (f->ngenres == 0) { /* only a primary genre: it is the one genre */
 			f->genres = arena_calloc(a, 2, sizeof(*f->genres));
 			f->genres[0] = f->primary;
 			f->ngenres = 1;
 		} else if (!listed(f->genres, f->ngenres, f->primary)) {
-			add_error(f, &f->primary_error,
-			          "The primary genre must be one of the selected genres");
+			admin_form_error(&f->errors, &f->primary_error,
+			                 "The primary genre must be one of the selected genres");
 		}
 	} else if (f->ngenres == 0) {
-		add_error(f, &f->genres_error, "A band needs at least one genre");
+		admin_form_error(&f->errors, &f->genres_error, "A band needs at least one genre");
 	} else if (f->ngenres == 1) {
 		f->primary = f->genres[0]; /* one genre: it is the primary one */
 	} else {
-		add_error(f, &f->primary_error,
-		          "Choose the primary genre among the selected genres");
+		admin_form_error(&f->errors, &f->primary_error,
+		                 "Choose the primary genre among the selected genres");
 	}
 }
 
@@ -221,6 +212,20 @@ static struct band_input input_of(const struct band_form *f)
 	                           .genres = f->genres,
 	                           .ngenres = f->ngenres,
 	                           .version = version};
+}
+
+/* refused: the form again (resp->status already set) after a write that did not happen, with
+ * why (the stale message, or the refusal at its field), over the graph as it is now (ours may
+ * have been replaced). */
+static void refused(struct request *req, struct response *resp, struct band_form *f,
+                    const struct admin_result *res)
+{
+	const struct graph *g = page_graph(req, resp);
+	if (g == NULL)
+		return;
+	admin_form_error(&f->errors, field_slot(f, res->field),
+	                 res->outcome == ADMIN_STALE ? kind.stale : res->message);
+	band_page(req, resp, g, f);
 }
 
 /* ---- add ---- */
@@ -254,27 +259,16 @@ void page_admin_band_new_post(struct request *req, struct response *resp)
 		return;
 	}
 	validate(req, g, &f);
-	if (f.nerrors == 0) {
-		struct bands_admin_result res;
+	if (f.errors.n == 0) {
+		struct admin_result res;
 		struct band_input in = input_of(&f);
 		enum mg_err rc = db_bands_admin_create(&req->worker->db, req->arena, req->user->id,
 		                                       req->user->username, &in, &res);
-		if (rc != MG_OK) {
-			page_fail(req, resp, rc);
+		if (admin_write_answer(req, resp, rc, &kind, &res, "added", f.name,
+		                       admin_url(req->arena, "/bands/", f.id)))
 			return;
-		}
-		if (res.outcome == BANDS_ADMIN_DONE) {
-			flash_add(req, resp, "success",
-			          arena_sprintf(req->arena, "Band \"%s\" added.", f.name));
-			struct buf *to = buf_new_in(req->arena);
-			html_url(to, "/bands/", f.id);
-			response_redirect(resp, 303, arena_strdup(req->arena, buf_cstr(to)));
-			return;
-		}
-		add_error(&f, field_slot(&f, res.field), res.message);
-		/* the graph as it is now (our graph may have been replaced) */
-		if ((g = page_graph(req, resp)) == NULL)
-			return;
+		refused(req, resp, &f, &res);
+		return;
 	}
 	resp->status = 422;
 	band_page(req, resp, g, &f);
@@ -282,9 +276,12 @@ void page_admin_band_new_post(struct request *req, struct response *resp)
 
 /* ---- edit ---- */
 
-static const struct band *find(struct request *req, struct response *resp, const struct graph *g)
+/* find: the route's band in the current graph (*g), or NULL after answering 503 or 404. */
+static const struct band *find(struct request *req, struct response *resp, const struct graph **g)
 {
-	const struct band *x = graph_band(g, req->route_arg);
+	if ((*g = page_graph(req, resp)) == NULL)
+		return NULL;
+	const struct band *x = graph_band(*g, req->route_arg);
 	if (x == NULL)
 		page_error(req, resp, 404, "There is no band with that ID.");
 	return x;
@@ -292,8 +289,8 @@ static const struct band *find(struct request *req, struct response *resp, const
 
 void page_admin_band_edit(struct request *req, struct response *resp)
 {
-	const struct graph *g = page_graph(req, resp);
-	const struct band *x = g ? find(req, resp, g) : NULL;
+	const struct graph *g;
+	const struct band *x = find(req, resp, &g);
 	if (x == NULL)
 		return;
 	struct band_record r;
@@ -315,8 +312,8 @@ void page_admin_band_edit(struct request *req, struct response *resp)
 
 void page_admin_band_edit_post(struct request *req, struct response *resp)
 {
-	const struct graph *g = page_graph(req, resp);
-	if (g == NULL || find(req, resp, g) == NULL)
+	const struct graph *g;
+	if (find(req, resp, &g) == NULL)
 		return;
 	struct band_form f = {.edit = true};
 	read_form(req, &f);
@@ -328,53 +325,16 @@ void page_admin_band_edit_post(struct request *req, struct response *resp)
 		return;
 	}
 	validate(req, g, &f);
-	long version;
-	if (f.nerrors == 0 && !admin_version_parse(f.version, &version)) {
-		resp->status = 409;
-		add_error(&f, NULL, STALE_MESSAGE);
+	if (admin_form_rejected(resp, &f.errors, f.version, &kind)) {
 		band_page(req, resp, g, &f);
 		return;
 	}
-	if (f.nerrors > 0) {
-		resp->status = 422;
-		band_page(req, resp, g, &f);
-		return;
-	}
-	struct bands_admin_result res;
+	struct admin_result res;
 	struct band_input in = input_of(&f);
 	enum mg_err rc = db_bands_admin_update(&req->worker->db, req->arena, req->user->id,
 	                                       req->user->username, &in, &res);
-	if (rc != MG_OK) {
-		page_fail(req, resp, rc);
-		return;
-	}
-	switch (res.outcome) {
-	case BANDS_ADMIN_DONE:
-		flash_add(req, resp, "success",
-		          arena_sprintf(req->arena, "Band \"%s\" updated.", f.name));
-		response_redirect(resp, 303, "/admin");
-		return;
-	case BANDS_ADMIN_UNCHANGED:
-		flash_add(req, resp, "info",
-		          arena_sprintf(req->arena, "Band \"%s\" was not changed.", f.name));
-		response_redirect(resp, 303, "/admin");
-		return;
-	case BANDS_ADMIN_NOT_FOUND:
-		page_error(req, resp, 404, "This band no longer exists; it may have been deleted.");
-		return;
-	case BANDS_ADMIN_STALE:
-		resp->status = 409;
-		add_error(&f, NULL, STALE_MESSAGE);
-		break;
-	default:
-		resp->status = 422;
-		add_error(&f, field_slot(&f, res.field), res.message);
-		break;
-	}
-	/* the graph as it is now (our graph may have been replaced) */
-	if ((g = page_graph(req, resp)) == NULL)
-		return;
-	band_page(req, resp, g, &f);
+	if (!admin_write_answer(req, resp, rc, &kind, &res, "updated", f.name, "/admin"))
+		refused(req, resp, &f, &res);
 }
 
 /* ---- delete ---- */
@@ -421,8 +381,8 @@ static enum mg_err current_version(struct request *req, const char *id, long *ve
 
 void page_admin_band_delete_post(struct request *req, struct response *resp)
 {
-	const struct graph *g = page_graph(req, resp);
-	const struct band *x = g ? find(req, resp, g) : NULL;
+	const struct graph *g;
+	const struct band *x = find(req, resp, &g);
 	if (x == NULL)
 		return;
 	struct arena *a = req->arena;
@@ -440,30 +400,18 @@ void page_admin_band_delete_post(struct request *req, struct response *resp)
 		delete_page(req, resp, x, version, NULL);
 		return;
 	}
-	struct bands_admin_result res;
+	struct admin_result res;
 	rc = db_bands_admin_delete(&req->worker->db, a, req->user->id, req->user->username, id,
 	                           version, &res);
-	if (rc != MG_OK) {
-		page_fail(req, resp, rc);
+	if (admin_write_answer(req, resp, rc, &kind, &res, "deleted", res.name, "/admin"))
 		return;
-	}
-	if (res.outcome == BANDS_ADMIN_DONE) {
-		flash_add(req, resp, "success", arena_sprintf(a, "Band \"%s\" deleted.", res.name));
-		response_redirect(resp, 303, "/admin");
-		return;
-	}
-	if (res.outcome == BANDS_ADMIN_NOT_FOUND) {
-		page_error(req, resp, 404, "This band no longer exists; it may have been deleted.");
-		return;
-	}
 	/* the page shows the band as it is now, with its current version */
-	if ((g = page_graph(req, resp)) == NULL || (x = find(req, resp, g)) == NULL)
+	if ((x = find(req, resp, &g)) == NULL)
 		return;
 	if ((rc = current_version(req, id, &version)) != MG_OK) {
 		page_fail(req, resp, rc);
 		return;
 	}
 	resp->status = 409;
-	delete_page(req, resp, x, version,
-	            res.outcome == BANDS_ADMIN_STALE ? STALE_MESSAGE : res.message);
+	delete_page(req, resp, x, version, res.outcome == ADMIN_STALE ? kind.stale : res.message);
 }

@@ -2,12 +2,52 @@
 #ifndef MG_ADMIN_FORM_H
 #define MG_ADMIN_FORM_H
 
+#include "core/mg.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-struct graph;
+struct admin_result;
 struct arena;
 struct buf;
+struct graph;
+struct request;
+struct response;
+
+#define ADMIN_MAX_ERRORS 16
+
+/* The messages a form shows at its top, each once (at most ADMIN_MAX_ERRORS). */
+struct admin_errors {
+	const char *v[ADMIN_MAX_ERRORS];
+	int n;
+};
+/* admin_form_error: message into *slot (when slot is not NULL and *slot is still empty, for
+ * the field's own error) and into e's list unless it already holds it. message is not
+ * copied. */
+void admin_form_error(struct admin_errors *e, const char **slot, const char *message);
+
+/* What the shared steps of a form's handler say about the kind of record it writes. */
+struct admin_kind {
+	const char *noun;  /* "Genre", "Band": the flash messages start with it */
+	const char *stale; /* the form error when the record changed since the form was loaded */
+	const char *gone;  /* the 404 page's message when it no longer exists */
+};
+/* admin_form_rejected: whether an edit form must be shown again instead of written: true with
+ * resp->status 422 when e holds errors, else true with 409 and k->stale added to e when
+ * version is not a valid form version (admin_version_parse); false otherwise. */
+bool admin_form_rejected(struct response *resp, struct admin_errors *e, const char *version,
+                         const struct admin_kind *k);
+/* admin_write_answer: answers a write (rc and res from a db_*_admin_create / _update / _delete)
+ * when its outcome ends the request, and returns true: rc not MG_OK, the error page
+ * (page_fail); DONE, the success flash <noun> "<name>" <verb>. and a 303 redirect to to;
+ * UNCHANGED, the info flash <noun> "<name>" was not changed. and the same redirect;
+ * NOT_FOUND, a 404 page with k->gone. Otherwise returns false having set resp->status (409 for
+ * STALE, 422 for the others) for the form the caller shows again. to is not copied. */
+bool admin_write_answer(struct request *req, struct response *resp, enum mg_err rc,
+                        const struct admin_kind *k, const struct admin_result *res,
+                        const char *verb, const char *name, const char *to);
+/* admin_url: prefix followed by id, URL-escaped (html_url), in the arena. */
+const char *admin_url(struct arena *a, const char *prefix, const char *id);
 
 /* admin_genres_by_name: the indices of g's genres sorted by name (ASCII case-insensitive,
  * then id), an arena array of g->ngenres. */

@@ -22,11 +22,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_ERRORS 16
-
-#define STALE_MESSAGE                                                                              \
-	"This genre was changed by someone else since you opened the form. Reload it to see "      \
-	"the current version."
+static const struct admin_kind kind = {
+    .noun = "Genre",
+    .stale = "This genre was changed by someone else since you opened the form. Reload it to "
+             "see the current version.",
+    .gone = "This genre no longer exists; it may have been deleted.",
+};
 
 /* What the form holds: as typed on the way in, cleaned by validate. */
 struct genre_form {
@@ -36,21 +37,9 @@ struct genre_form {
 	const char **parents;
 	size_t nparents;
 	bool preview;
-	const char *errors[MAX_ERRORS];
-	int nerrors;
+	struct admin_errors errors;
 	const char *id_error, *name_error, *parent_error, *parents_error, *description_error;
 };
-
-static void add_error(struct genre_form *f, const char **slot, const char *message)
-{
-	if (slot != NULL && *slot == NULL)
-		*slot = message;
-	for (int i = 0; i < f->nerrors; i++)
-		if (strcmp(f->errors[i], message) == 0)
-			return; /* "cannot be its own parent" may come from both fields */
-	if (f->nerrors < MAX_ERRORS)
-		f->errors[f->nerrors++] = message;
-}
 
 /* field_slot: the error slot of a form field named as the data module names it. */
 static const char **field_slot(struct genre_form *f, const char *field)
@@ -98,7 +87,7 @@ static void genre_page(struct request *req, struct response *resp, const struct 
 		html_raw(b, "Add a genre");
 	}
 	html_raw(b, "</h1>");
-	form_errors(b, f->errors, f->nerrors);
+	form_errors(b, f->errors.v, f->errors.n);
 	form_begin(b, action(req, f), csrf);
 	if (f->edit)
 		form_field(b,
@@ -221,41 +210,44 @@ static void validate(struct request *req, const struct graph *g, struct genre_fo
 	const char *id = f->id, *problem;
 	if (!f->edit) {
 		if (id[0] == '\0')
-			add_error(f, &f->id_error, "Genre ID is required");
+			admin_form_error(&f->errors, &f->id_error, "Genre ID is required");
 		else if (!slug_valid(id))
-			add_error(f, &f->id_error,
-			          "A genre ID has lowercase letters, digits and single hyphens (at "
-			          "most 64 characters)");
+			admin_form_error(
+			    &f->errors, &f->id_error,
+			    "A genre ID has lowercase letters, digits and single hyphens (at "
+			    "most 64 characters)");
 		else if (graph_genre(g, id) != NULL)
-			add_error(f, &f->id_error,
-			          arena_sprintf(a, "Genre ID '%s' already exists", id));
+			admin_form_error(&f->errors, &f->id_error,
+			                 arena_sprintf(a, "Genre ID '%s' already exists", id));
 	}
 	f->name = admin_name_clean(a, f->name, &problem);
 	if (problem)
-		add_error(f, &f->name_error, problem);
+		admin_form_error(&f->errors, &f->name_error, problem);
 	f->description = admin_description_clean(a, f->description, &problem);
 	if (problem)
-		add_error(f, &f->description_error, problem);
+		admin_form_error(&f->errors, &f->description_error, problem);
 
 	int bad_parents = 0;
 	for (size_t i = 0; i < f->nparents; i++) {
 		if (strcmp(f->parents[i], id) == 0) {
-			add_error(f, &f->parents_error, "A genre cannot be its own parent");
+			admin_form_error(&f->errors, &f->parents_error,
+			                 "A genre cannot be its own parent");
 			bad_parents++;
 		} else if (graph_genre(g, f->parents[i]) == NULL) {
-			add_error(
-			    f, &f->parents_error,
+			admin_form_error(
+			    &f->errors, &f->parents_error,
 			    arena_sprintf(a, "Parent genre '%s' does not exist", f->parents[i]));
 			bad_parents++;
 		}
 	}
 	if (f->parent_id[0] != '\0') {
 		if (strcmp(f->parent_id, id) == 0) {
-			add_error(f, &f->parent_error, "A genre cannot be its own parent");
+			admin_form_error(&f->errors, &f->parent_error,
+			                 "A genre cannot be its own parent");
 			bad_parents++;
 		} else if (graph_genre(g, f->parent_id) == NULL) {
-			add_error(
-			    f, &f->parent_error,
+			admin_form_error(
+			    &f->errors, &f->parent_error,
 			    arena_sprintf(a, "Parent genre '%s' does not exist", f->parent_id));
 			bad_parents++;
 		}
@@ -264,20 +256,20 @@ static void validate(struct request *req, const struct graph *g, struct genre_fo
 			f->parents[0] = f->parent_id;
 			f->nparents = 1;
 		} else if (!listed(f->parents, f->nparents, f->parent_id)) {
-			add_error(f, &f->parent_error,
-			          "The primary parent must be one of the selected parents");
+			admin_form_error(&f->errors, &f->parent_error,
+			                 "The primary parent must be one of the selected parents");
 			bad_parents++;
 		}
 	} else if (f->nparents == 1) {
 		f->parent_id = f->parents[0]; /* one parent: it is the primary one */
 	} else if (f->nparents > 1) {
-		add_error(f, &f->parent_error,
-		          "Choose the primary parent among the selected parents");
+		admin_form_error(&f->errors, &f->parent_error,
+		                 "Choose the primary parent among the selected parents");
 	}
 	if (f->edit && bad_parents == 0) {
 		const char *cycle = cycle_problem(a, g, id, f->parents, f->nparents);
 		if (cycle)
-			add_error(f, &f->parents_error, cycle);
+			admin_form_error(&f->errors, &f->parents_error, cycle);
 	}
 }
 
@@ -294,18 +286,29 @@ static struct genre_input input_of(const struct genre_form *f)
 	                            .version = version};
 }
 
-/* refused: the data module's refusal as a form error; the cycle trigger's is named from g,
- * the graph as it is now (with the change that raced ours). */
-static void refused(struct request *req, const struct graph *g, struct genre_form *f,
-                    const struct genres_admin_result *res)
+/* refused: the form again (resp->status already set) after a write that did not happen, over
+ * the graph as it is now (ours may have been replaced), with why: the stale message, or the
+ * data module's refusal at its field (the cycle trigger's named from that graph, with the
+ * change that raced ours). */
+static void refused(struct request *req, struct response *resp, struct genre_form *f,
+                    const struct admin_result *res)
 {
-	const char *message = res->message;
-	if (res->cycle) {
-		const char *named = cycle_problem(req->arena, g, f->id, f->parents, f->nparents);
-		if (named)
-			message = named;
+	const struct graph *g = page_graph(req, resp);
+	if (g == NULL)
+		return;
+	if (res->outcome == ADMIN_STALE) {
+		admin_form_error(&f->errors, NULL, kind.stale);
+	} else if (res->outcome == ADMIN_REFUSED) {
+		const char *message = res->message;
+		if (res->cycle) {
+			const char *named =
+			    cycle_problem(req->arena, g, f->id, f->parents, f->nparents);
+			if (named)
+				message = named;
+		}
+		admin_form_error(&f->errors, field_slot(f, res->field), message);
 	}
-	add_error(f, field_slot(f, res->field), message);
+	genre_page(req, resp, g, f);
 }
 
 /* ---- add ---- */
@@ -339,27 +342,16 @@ void page_admin_genre_new_post(struct request *req, struct response *resp)
 		return;
 	}
 	validate(req, g, &f);
-	if (f.nerrors == 0) {
+	if (f.errors.n == 0) {
 		struct genres_admin_result res;
 		struct genre_input in = input_of(&f);
 		enum mg_err rc = db_genres_admin_create(&req->worker->db, req->arena, req->user->id,
 		                                        req->user->username, &in, &res);
-		if (rc != MG_OK) {
-			page_fail(req, resp, rc);
+		if (admin_write_answer(req, resp, rc, &kind, &res.base, "added", f.name,
+		                       admin_url(req->arena, "/genres/", f.id)))
 			return;
-		}
-		if (res.outcome == GENRES_ADMIN_DONE) {
-			flash_add(req, resp, "success",
-			          arena_sprintf(req->arena, "Genre \"%s\" added.", f.name));
-			struct buf *to = buf_new_in(req->arena);
-			html_url(to, "/genres/", f.id);
-			response_redirect(resp, 303, arena_strdup(req->arena, buf_cstr(to)));
-			return;
-		}
-		/* the graph as it is now (our graph may have been replaced) */
-		if ((g = page_graph(req, resp)) == NULL)
-			return;
-		refused(req, g, &f, &res);
+		refused(req, resp, &f, &res.base);
+		return;
 	}
 	resp->status = 422;
 	genre_page(req, resp, g, &f);
@@ -367,9 +359,12 @@ void page_admin_genre_new_post(struct request *req, struct response *resp)
 
 /* ---- edit ---- */
 
-static const struct genre *find(struct request *req, struct response *resp, const struct graph *g)
+/* find: the route's genre in the current graph (*g), or NULL after answering 503 or 404. */
+static const struct genre *find(struct request *req, struct response *resp, const struct graph **g)
 {
-	const struct genre *x = graph_genre(g, req->route_arg);
+	if ((*g = page_graph(req, resp)) == NULL)
+		return NULL;
+	const struct genre *x = graph_genre(*g, req->route_arg);
 	if (x == NULL)
 		page_error(req, resp, 404, "There is no genre with that ID.");
 	return x;
@@ -377,8 +372,8 @@ static const struct genre *find(struct request *req, struct response *resp, cons
 
 void page_admin_genre_edit(struct request *req, struct response *resp)
 {
-	const struct graph *g = page_graph(req, resp);
-	const struct genre *x = g ? find(req, resp, g) : NULL;
+	const struct graph *g;
+	const struct genre *x = find(req, resp, &g);
 	if (x == NULL)
 		return;
 	struct genre_record r;
@@ -400,8 +395,8 @@ void page_admin_genre_edit(struct request *req, struct response *resp)
 
 void page_admin_genre_edit_post(struct request *req, struct response *resp)
 {
-	const struct graph *g = page_graph(req, resp);
-	const struct genre *x = g ? find(req, resp, g) : NULL;
+	const struct graph *g;
+	const struct genre *x = find(req, resp, &g);
 	if (x == NULL)
 		return;
 	struct genre_form f = {.edit = true};
@@ -414,15 +409,7 @@ void page_admin_genre_edit_post(struct request *req, struct response *resp)
 		return;
 	}
 	validate(req, g, &f);
-	long version;
-	if (f.nerrors == 0 && !admin_version_parse(f.version, &version)) {
-		resp->status = 409;
-		add_error(&f, NULL, STALE_MESSAGE);
-		genre_page(req, resp, g, &f);
-		return;
-	}
-	if (f.nerrors > 0) {
-		resp->status = 422;
+	if (admin_form_rejected(resp, &f.errors, f.version, &kind)) {
 		genre_page(req, resp, g, &f);
 		return;
 	}
@@ -430,39 +417,8 @@ void page_admin_genre_edit_post(struct request *req, struct response *resp)
 	struct genre_input in = input_of(&f);
 	enum mg_err rc = db_genres_admin_update(&req->worker->db, req->arena, req->user->id,
 	                                        req->user->username, &in, &res);
-	if (rc != MG_OK) {
-		page_fail(req, resp, rc);
-		return;
-	}
-	switch (res.outcome) {
-	case GENRES_ADMIN_DONE:
-		flash_add(req, resp, "success",
-		          arena_sprintf(req->arena, "Genre \"%s\" updated.", f.name));
-		response_redirect(resp, 303, "/admin");
-		return;
-	case GENRES_ADMIN_UNCHANGED:
-		flash_add(req, resp, "info",
-		          arena_sprintf(req->arena, "Genre \"%s\" was not changed.", f.name));
-		response_redirect(resp, 303, "/admin");
-		return;
-	case GENRES_ADMIN_NOT_FOUND:
-		page_error(req, resp, 404,
-		           "This genre no longer exists; it may have been deleted.");
-		return;
-	case GENRES_ADMIN_STALE:
-		resp->status = 409;
-		add_error(&f, NULL, STALE_MESSAGE);
-		break;
-	default:
-		resp->status = 422;
-		break;
-	}
-	/* the graph as it is now (our graph may have been replaced) */
-	if ((g = page_graph(req, resp)) == NULL)
-		return;
-	if (res.outcome == GENRES_ADMIN_REFUSED)
-		refused(req, g, &f, &res);
-	genre_page(req, resp, g, &f);
+	if (!admin_write_answer(req, resp, rc, &kind, &res.base, "updated", f.name, "/admin"))
+		refused(req, resp, &f, &res.base);
 }
 
 /* ---- delete ---- */
@@ -575,8 +531,8 @@ static enum mg_err current_version(struct request *req, const char *id, long *ve
 
 void page_admin_genre_delete_post(struct request *req, struct response *resp)
 {
-	const struct graph *g = page_graph(req, resp);
-	const struct genre *x = g ? find(req, resp, g) : NULL;
+	const struct graph *g;
+	const struct genre *x = find(req, resp, &g);
 	if (x == NULL)
 		return;
 	struct arena *a = req->arena;
@@ -597,41 +553,30 @@ void page_admin_genre_delete_post(struct request *req, struct response *resp)
 	struct genres_admin_result res;
 	rc = db_genres_admin_delete(&req->worker->db, a, req->user->id, req->user->username, id,
 	                            version, &res);
-	if (rc != MG_OK) {
-		page_fail(req, resp, rc);
+	if (admin_write_answer(req, resp, rc, &kind, &res.base, "deleted", res.base.name, "/admin"))
 		return;
-	}
 	const char *refusal[2], *notice = NULL;
 	int nrefusal = 0;
-	switch (res.outcome) {
-	case GENRES_ADMIN_DONE:
-		flash_add(req, resp, "success",
-		          arena_sprintf(a, "Genre \"%s\" deleted.", res.name));
-		response_redirect(resp, 303, "/admin");
-		return;
-	case GENRES_ADMIN_NOT_FOUND:
-		page_error(req, resp, 404,
-		           "This genre no longer exists; it may have been deleted.");
-		return;
-	case GENRES_ADMIN_STALE:
-		notice = STALE_MESSAGE;
+	switch (res.base.outcome) {
+	case ADMIN_STALE:
+		notice = kind.stale;
 		break;
-	case GENRES_ADMIN_IN_USE:
+	case ADMIN_IN_USE:
 		if (res.nchildren > 0)
-			refusal[nrefusal++] =
-			    arena_sprintf(a, "Cannot delete '%s': it has subgenres: %s", res.name,
-			                  admin_name_list(a, res.children, res.nchildren));
+			refusal[nrefusal++] = arena_sprintf(
+			    a, "Cannot delete '%s': it has subgenres: %s", res.base.name,
+			    admin_name_list(a, res.children, res.nchildren));
 		if (res.nprimary_of > 0)
 			refusal[nrefusal++] = arena_sprintf(
-			    a, "Cannot delete '%s': it is the primary genre of: %s", res.name,
+			    a, "Cannot delete '%s': it is the primary genre of: %s", res.base.name,
 			    admin_name_list(a, res.primary_of, res.nprimary_of));
 		break;
 	default:
-		notice = res.message;
+		notice = res.base.message;
 		break;
 	}
 	/* the page shows the genre as it is now, with its current version */
-	if ((g = page_graph(req, resp)) == NULL || (x = find(req, resp, g)) == NULL)
+	if ((x = find(req, resp, &g)) == NULL)
 		return;
 	if ((rc = current_version(req, id, &version)) != MG_OK) {
 		page_fail(req, resp, rc);
