@@ -31,6 +31,9 @@ int main(void)
 	buf_clear(&b);
 	html_textn(&b, "a<b", 2);
 	CHECK_STR(buf_cstr(&b), "a&lt;");
+	buf_clear(&b);
+	html_link(&b, "/genres/", "a\"b", "<i>x</i>");
+	CHECK_STR(buf_cstr(&b), "<a href=\"/genres/a%22b\">&lt;i&gt;x&lt;/i&gt;</a>");
 	buf_free(&b);
 	return check_done("test_html");
 }

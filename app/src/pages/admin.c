@@ -367,6 +367,23 @@ const char *admin_url(struct arena *a, const char *prefix, const char *id)
 
 /* ---- the overview ---- */
 
+/* row_actions: the Edit link and the Delete button (a POST of the surrounding form, with
+ * the row's version) that end every row of the admin tables. */
+static void row_actions(struct buf *b, const char *prefix, const char *id, long version,
+                        const char *confirm)
+{
+	html_raw(b, "<td class=\"actions\"><a href=\"");
+	html_url(b, prefix, id);
+	html_raw(b, "/edit\">Edit</a> <button class=\"link-button danger\" type=\"submit\" "
+	            "formaction=\"");
+	html_url(b, prefix, id);
+	html_raw(b, "/delete\" name=\"version\" value=\"");
+	html_int(b, version);
+	html_raw(b, "\" data-confirm=\"");
+	html_attr(b, confirm);
+	html_raw(b, "\">Delete</button></td></tr>");
+}
+
 static void genres_table(struct request *req, struct buf *b, const char *csrf,
                          const struct genres_admin_row *rows, size_t n)
 {
@@ -385,34 +402,19 @@ static void genres_table(struct request *req, struct buf *b, const char *csrf,
 	         "</span></th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
 		const struct genres_admin_row *x = &rows[i];
-		html_raw(b, "<tr><td><a href=\"");
-		html_url(b, "/genres/", x->id);
-		html_raw(b, "\">");
-		html_text(b, x->name);
-		html_raw(b, "</a></td><td><code>");
+		html_raw(b, "<tr><td>");
+		html_link(b, "/genres/", x->id, x->name);
+		html_raw(b, "</td><td><code>");
 		html_text(b, x->id);
 		html_raw(b, "</code></td><td>");
 		html_text(b, x->type);
 		html_raw(b, "</td><td>");
-		if (x->parent_id != NULL) {
-			html_raw(b, "<a href=\"");
-			html_url(b, "/genres/", x->parent_id);
-			html_raw(b, "\">");
-			html_text(b, x->parent_name);
-			html_raw(b, "</a>");
-		}
-		buf_printf(
-		    b, "</td><td>%ld</td><td>%ld</td><td>%ld</td><td class=\"actions\"><a href=\"",
-		    x->nparents, x->nchildren, x->nbands);
-		html_url(b, "/admin/genres/", x->id);
-		html_raw(b, "/edit\">Edit</a> <button class=\"link-button danger\" type=\"submit\" "
-		            "formaction=\"");
-		html_url(b, "/admin/genres/", x->id);
-		html_raw(b, "/delete\" name=\"version\" value=\"");
-		html_int(b, x->version);
-		html_raw(b, "\" data-confirm=\"");
-		html_attr(b, arena_sprintf(req->arena, "Delete the genre \"%s\"?", x->name));
-		html_raw(b, "\">Delete</button></td></tr>");
+		if (x->parent_id != NULL)
+			html_link(b, "/genres/", x->parent_id, x->parent_name);
+		buf_printf(b, "</td><td>%ld</td><td>%ld</td><td>%ld</td>", x->nparents,
+		           x->nchildren, x->nbands);
+		row_actions(b, "/admin/genres/", x->id, x->version,
+		            arena_sprintf(req->arena, "Delete the genre \"%s\"?", x->name));
 	}
 	html_raw(b, "</tbody></table></form></section>");
 }
@@ -433,26 +435,15 @@ static void bands_table(struct request *req, struct buf *b, const char *csrf,
 	         "<th><span class=\"visually-hidden\">Actions</span></th></tr></thead><tbody>");
 	for (size_t i = 0; i < n; i++) {
 		const struct bands_admin_row *x = &rows[i];
-		html_raw(b, "<tr><td><a href=\"");
-		html_url(b, "/bands/", x->id);
-		html_raw(b, "\">");
-		html_text(b, x->name);
-		html_raw(b, "</a></td><td><code>");
+		html_raw(b, "<tr><td>");
+		html_link(b, "/bands/", x->id, x->name);
+		html_raw(b, "</td><td><code>");
 		html_text(b, x->id);
-		html_raw(b, "</code></td><td><a href=\"");
-		html_url(b, "/genres/", x->primary_genre_id);
-		html_raw(b, "\">");
-		html_text(b, x->primary_genre_name);
-		buf_printf(b, "</a></td><td>%ld</td><td class=\"actions\"><a href=\"", x->ngenres);
-		html_url(b, "/admin/bands/", x->id);
-		html_raw(b, "/edit\">Edit</a> <button class=\"link-button danger\" type=\"submit\" "
-		            "formaction=\"");
-		html_url(b, "/admin/bands/", x->id);
-		html_raw(b, "/delete\" name=\"version\" value=\"");
-		html_int(b, x->version);
-		html_raw(b, "\" data-confirm=\"");
-		html_attr(b, arena_sprintf(req->arena, "Delete the band \"%s\"?", x->name));
-		html_raw(b, "\">Delete</button></td></tr>");
+		html_raw(b, "</code></td><td>");
+		html_link(b, "/genres/", x->primary_genre_id, x->primary_genre_name);
+		buf_printf(b, "</td><td>%ld</td>", x->ngenres);
+		row_actions(b, "/admin/bands/", x->id, x->version,
+		            arena_sprintf(req->arena, "Delete the band \"%s\"?", x->name));
 	}
 	html_raw(b, "</tbody></table></form></section>");
 }

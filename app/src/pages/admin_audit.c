@@ -508,11 +508,7 @@ static void record_cell(struct request *req, struct buf *b, const struct audit_e
 	html_text(b, e->target_type);
 	html_raw(b, "</span> ");
 	if (page != NULL && !gone) {
-		html_raw(b, "<a href=\"");
-		html_url(b, page, e->target_id);
-		html_raw(b, "\">");
-		html_text(b, e->target_id);
-		html_raw(b, "</a>");
+		html_link(b, page, e->target_id, e->target_id);
 	} else {
 		html_text(b, e->target_id);
 	}

@@ -5,23 +5,14 @@
 #include "render/html.h"
 #include "render/markdown.h"
 
-static void link(struct buf *b, const char *prefix, const char *id, const char *name)
-{
-	html_raw(b, "<a href=\"");
-	html_url(b, prefix, id);
-	html_raw(b, "\">");
-	html_text(b, name);
-	html_raw(b, "</a>");
-}
-
 void entity_genre_link(struct buf *b, const struct graph *g, size_t genre)
 {
-	link(b, "/genres/", g->genres[genre].id, g->genres[genre].name);
+	html_link(b, "/genres/", g->genres[genre].id, g->genres[genre].name);
 }
 
 void entity_band_link(struct buf *b, const struct graph *g, size_t band)
 {
-	link(b, "/bands/", g->bands[band].id, g->bands[band].name);
+	html_link(b, "/bands/", g->bands[band].id, g->bands[band].name);
 }
 
 static void list(struct buf *b, const struct graph *g, const size_t *idx, size_t n,

@@ -68,6 +68,15 @@ void html_url(struct buf *b, const char *prefix, const char *seg)
 	}
 }
 
+void html_link(struct buf *b, const char *prefix, const char *seg, const char *text)
+{
+	html_raw(b, "<a href=\"");
+	html_url(b, prefix, seg);
+	html_raw(b, "\">");
+	html_text(b, text);
+	html_raw(b, "</a>");
+}
+
 void html_int(struct buf *b, long n)
 {
 	buf_printf(b, "%ld", n);

@@ -17,6 +17,8 @@ void html_attr(struct buf *b, const char *value);
 /* html_url: prefix (our own, e.g. "/genres/") followed by seg percent-encoded as one path
  * segment, the whole escaped for use inside a double-quoted attribute. */
 void html_url(struct buf *b, const char *prefix, const char *seg);
+/* html_link: <a href="prefix + seg">text</a>, everything escaped (html_url for the address). */
+void html_link(struct buf *b, const char *prefix, const char *seg, const char *text);
 /* html_int: a number as text. */
 void html_int(struct buf *b, long n);
 
