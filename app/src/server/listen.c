@@ -1,9 +1,13 @@
-/* listen.c: opening the listening socket (or adopting systemd's). */
+/* listen.c: opening the listening socket (or adopting systemd's) and accepting on it. */
+#define _GNU_SOURCE /* ppoll, accept4 */
 #include "server/listen.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +104,38 @@ enum mg_err listen_open(struct listener *l, const char *spec, long mode, char *e
 {
 	memset(l, 0, sizeof(*l));
 	l->fd = from_systemd();
-	if (l->fd >= 0) {
+	enum mg_err rc = MG_OK;
+	if (l->fd >= 0)
 		l->inherited = 1;
-		return MG_OK;
+	else if (strchr(spec, '/') != NULL)
+		rc = open_unix(l, spec, mode, err, errlen);
+	else
+		rc = open_tcp(l, spec, err, errlen);
+	/* Workers wait in ppoll() and then race to accept(); the losers must get EAGAIN, not
+	 * sleep in accept() where a stop signal could no longer reach them safely. */
+	if (rc == MG_OK)
+		fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK);
+	return rc;
+}
+
+int listen_accept(int fd, const sigset_t *wait_mask)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (ppoll(&p, 1, NULL, wait_mask) < 0)
+			return -1; /* EINTR: a signal arrived while we waited */
+		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC); /* the new socket blocks */
+		if (c >= 0) {
+			int one =
+			    1; /* replies go out whole; no Nagle delay on TCP (fails on unix) */
+			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			return c;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
+		    errno == EINTR)
+			continue; /* another worker took it, or the peer gave up */
+		return -1;
 	}
-	if (strchr(spec, '/') != NULL)
-		return open_unix(l, spec, mode, err, errlen);
-	return open_tcp(l, spec, err, errlen);
 }
 
 void listen_close(struct listener *l)

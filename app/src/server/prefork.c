@@ -139,17 +139,6 @@ static void roll(struct master *m)
 	}
 }
 
-/* nudge: repeat SIGTERM to every retiring worker. A worker takes it only between requests,
- * so this never cuts a request; it catches a signal that landed just before accept(). */
-static void nudge(struct master *m)
-{
-	for (int i = 0; i < MAX_SLOTS; i++) {
-		struct slot *s = &m->slots[i];
-		if (s->state == SLOT_RETIRING)
-			kill(s->pid, SIGTERM);
-	}
-}
-
 static void begin_shutdown(struct master *m)
 {
 	if (m->shutting_down)
@@ -157,9 +146,12 @@ static void begin_shutdown(struct master *m)
 	m->shutting_down = 1;
 	m->shutdown_deadline_ms = now_ms() + m->cfg->shutdown_timeout * 1000;
 	log_info("shutting down: draining %d workers", MAX_SLOTS - count(m, SLOT_FREE));
-	for (int i = 0; i < MAX_SLOTS; i++)
-		if (m->slots[i].state != SLOT_FREE)
-			m->slots[i].state = SLOT_RETIRING;
+	for (int i = 0; i < MAX_SLOTS; i++) {
+		if (m->slots[i].state == SLOT_FREE)
+			continue;
+		m->slots[i].state = SLOT_RETIRING;
+		kill(m->slots[i].pid, SIGTERM); /* taken between requests only (worker.c) */
+	}
 }
 
 static void begin_reload(struct master *m)
@@ -212,12 +204,10 @@ int prefork_run(const struct config *cfg, int listen_fd)
 					if (m.slots[i].state != SLOT_FREE)
 						kill(m.slots[i].pid, SIGKILL);
 			}
-			nudge(&m);
 			continue;
 		}
 		fill(&m);
 		roll(&m);
-		nudge(&m);
 	}
 	log_info("master: all workers stopped");
 	return 0;

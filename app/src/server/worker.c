@@ -10,10 +10,12 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "server/listen.h"
 #include "db/sessions.h"
 #include "render/graph_json.h"
 #include "render/html.h"
 
+#include <errno.h>
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,7 +31,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-	FCGX_ShutdownPending(); /* makes libfcgi's accept loop give up on EINTR */
 }
 
 enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph **out)
@@ -180,23 +181,29 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 	if (db_ensure(&w.db) != MG_OK)
 		log_warn("database not reachable yet; answering 503 until it is");
 
+	/* libfcgi gets no listening socket: we accept (listen_accept) and hand it the
+	 * connection. Its own accept would need FCGX_ShutdownPending() to be stoppable, and that
+	 * makes it drop a connection it has accepted but not read yet (a 502 at nginx). */
 	FCGX_Request fr;
-	FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	FCGX_InitRequest(&fr, -1, 0);
 	struct arena *a = arena_new();
 	for (;;) {
-		/* Stop signals are delivered only here, between requests: a request in
-		 * progress always finishes. The master repeats SIGTERM until we are gone, which
-		 * covers a signal landing between the check and accept(). */
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Stop signals are blocked except inside listen_accept's wait, so they are taken
+		 * only between requests: a request that reached us always finishes. */
 		if (stop_requested)
 			break;
-		int rc = FCGX_Accept_r(&fr);
-		sigprocmask(SIG_SETMASK, &stop_set, NULL);
-		if (rc < 0) {
-			if (stop_requested)
-				break;
+		int conn = listen_accept(listen_fd, &none);
+		if (conn < 0) {
+			if (errno != EINTR) {
+				log_warn("accept: %s", strerror(errno));
+				usleep(100 * 1000); /* e.g. out of descriptors: do not spin */
+			}
 			continue;
 		}
+		fr.ipcFd = conn;
+		fr.keepConnection = 1; /* FCGX_Accept_r reads this connection, accepts none */
+		if (FCGX_Accept_r(&fr) < 0)
+			continue; /* not a FastCGI request; libfcgi has closed it */
 		/* libfcgi would otherwise wait on this connection for nginx's next request,
 		 * pinning the worker to one idle keep-alive connection while others queue */
 		fr.keepConnection = 0;
