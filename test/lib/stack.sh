@@ -498,6 +498,7 @@ nginx_write_conf() {
 	sed -e "s|@STATE@|$(sed_escape "$STATE")|g" \
 		-e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
 		-e "s|@HTTP_PORT@|$HTTP_PORT|g" \
+		-e "s|@METRICS_PORT@|$METRICS_PORT|g" \
 		-e "s|@FCGI@|$(sed_escape "$upstream")|g" \
 		-e "s|@FCGI_KEEP_CONN@|$keep|g" \
 		-e "s|@AUTH_RATE@|$AUTH_RATE|g" \
@@ -567,6 +568,7 @@ write_env() {
 			"MG_HTTP_URL=http://localhost:$HTTP_PORT" \
 			"MG_HTTPS_PORT=$HTTPS_PORT" \
 			"MG_HTTP_PORT=$HTTP_PORT" \
+			"MG_METRICS_URL=http://127.0.0.1:$METRICS_PORT/metrics" \
 			"MG_CA_FILE=$CERTS/ca.crt" \
 			"MG_CERT_DIR=$CERTS" \
 			"MG_PG_BIN=$PG_BIN" \
@@ -596,6 +598,7 @@ EOF
 	mv -f "$tmp" "$ENV_FILE"
 	# settings that later commands (restart-server, createdb) need
 	{
+		printf 'METRICS_PORT=%s\n' "$METRICS_PORT"
 		printf 'HTTPS_PORT=%s\nHTTP_PORT=%s\nLISTEN=%s\nFCGI_MODE=%s\n' "$HTTPS_PORT" "$HTTP_PORT" "$(shq "$LISTEN")" "$FCGI_MODE"
 		printf 'CERTS=%s\nBUILD_DIR=%s\nSERVER=%s\nADMIN=%s\n' "$(shq "$CERTS")" "$(shq "$BUILD_DIR")" "$(shq "$SERVER")" "$(shq "$ADMIN")"
 		printf 'STATEMENT_TIMEOUT=%s\nAUTH_RATE=%s\nAUTH_BURST=%s\n' "$STATEMENT_TIMEOUT" "$AUTH_RATE" "$AUTH_BURST"
@@ -702,6 +705,7 @@ cmd_start() {
 	done
 	if [ -z "$HTTPS_PORT" ]; then HTTPS_PORT=${pool[0]} && pool=("${pool[@]:1}"); fi
 	if [ -z "$HTTP_PORT" ]; then HTTP_PORT=${pool[0]} && pool=("${pool[@]:1}"); fi
+	METRICS_PORT=${pool[-1]} # at least two are left; FastCGI over TCP takes the first
 
 	FCGI_MODE=${STACK_FCGI:-tcp}
 	case "$FCGI_MODE" in

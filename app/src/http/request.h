@@ -24,6 +24,7 @@ struct request {
 	struct params form;    /* decoded urlencoded body (POST) */
 	struct params cookies;
 	const char *remote_addr;
+	const char *request_id;  /* shared with nginx's access log (server/request_log.c) */
 	const char *route_arg;   /* the ":slug" part of the matched route, or NULL */
 	const char *error;       /* why parsing failed, for the 4xx page */
 	struct user *user;       /* the logged-in user, or NULL (loaded once per request) */

@@ -37,6 +37,7 @@ void page_band_index(struct request *req, struct response *resp);
 void page_band_show(struct request *req, struct response *resp);
 void page_search(struct request *req, struct response *resp);
 void page_healthz(struct request *req, struct response *resp);
+void page_metrics(struct request *req, struct response *resp);
 void page_login(struct request *req, struct response *resp);
 void page_login_post(struct request *req, struct response *resp);
 void page_logout_post(struct request *req, struct response *resp);

@@ -10,6 +10,7 @@ const struct route routes[] = {
     {"GET", "/bands/:", ACCESS_PUBLIC, page_band_show},
     {"GET", "/search", ACCESS_PUBLIC, page_search},
     {"GET", "/healthz", ACCESS_PUBLIC, page_healthz},
+    {"GET", "/metrics", ACCESS_PUBLIC, page_metrics},
     {"GET", "/login", ACCESS_PUBLIC, page_login},
     {"POST", "/login", ACCESS_PUBLIC, page_login_post},
     {"POST", "/logout", ACCESS_USER, page_logout_post},

@@ -3,6 +3,7 @@
 #include "server/prefork.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "server/metrics.h"
 #include "server/worker.h"
 
 #include <errno.h>
@@ -96,6 +97,7 @@ static void reap(struct master *m)
 				else
 					log_warn("worker %d (pid %ld) exited with status %d", i,
 					         (long)pid, WEXITSTATUS(status));
+				metrics_worker_died();
 				if (now_ms() - s->started_ms < CRASH_WINDOW_MS)
 					m->quick_crashes++;
 				else
@@ -183,6 +185,8 @@ int prefork_run(const struct config *cfg, int listen_fd)
 	sigprocmask(SIG_BLOCK, &set, NULL); /* workers inherit the mask and set their own */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (metrics_init(MAX_SLOTS) != 0)
+		log_warn("metrics: no shared memory; /metrics will be empty");
 	log_info("master: starting %d workers", m.nworkers);
 	fill(&m);
 	m.respawns = 0;
@@ -195,6 +199,7 @@ int prefork_run(const struct config *cfg, int listen_fd)
 		else if (sig == SIGHUP && !m.shutting_down)
 			begin_reload(&m);
 		reap(&m);
+		metrics_set_workers(MAX_SLOTS - count(&m, SLOT_FREE));
 		if (m.shutting_down) {
 			if (count(&m, SLOT_FREE) == MAX_SLOTS)
 				break;

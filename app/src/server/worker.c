@@ -11,6 +11,8 @@
 #include "http/response.h"
 #include "pages/pages.h"
 #include "server/listen.h"
+#include "server/metrics.h"
+#include "server/request_log.h"
 #include "db/sessions.h"
 #include "render/graph_json.h"
 #include "render/html.h"
@@ -135,19 +137,32 @@ static void housekeeping(struct worker *w, struct arena *a)
 	db_session_purge(&w->db, a, w->cfg->session_idle);
 }
 
+static long long elapsed_us(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - since->tv_sec) * 1000000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000;
+}
+
 static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
 {
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	unsigned long db_errors = w->db.errors;
 	struct request req = {.arena = a, .worker = w, .envp = fr->envp, .in = fr->in};
+	req.request_id = request_id(&req, w->requests);
 	struct response resp;
 	response_init(&resp, a);
+	response_header(&resp, "X-Request-Id", req.request_id);
 	dispatch(&req, &resp);
 	if (req.user != NULL)
 		response_header_set(&resp, "Cache-Control", "no-store"); /* personal pages */
 	request_drain_body(&req);
 	response_write(&resp, fr->out, req.head);
-	if (resp.status >= 500)
-		log_warn("%s %s -> %d", req.method ? req.method : "?", req.path ? req.path : "?",
-		         resp.status);
+	long long us = elapsed_us(&start);
+	request_log(&req, resp.status, us);
+	metrics_request(w->index, resp.status, us, w->db.errors - db_errors);
 	w->requests++;
 }
 
