@@ -1,5 +1,5 @@
 /* listen.c: opening the listening socket (or adopting systemd's) and accepting on it. */
-#define _GNU_SOURCE /* ppoll, accept4 */
+#define _GNU_SOURCE /* ppoll, accept4, epoll_pwait */
 #include "server/listen.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,17 +119,54 @@ enum mg_err listen_open(struct listener *l, const char *spec, long mode, char *e
 	return rc;
 }
 
+/* The waiting side of listen_accept, set up once per worker process: an epoll instance
+ * with the listening socket registered EPOLLEXCLUSIVE, so a connection wakes one idle
+ * worker instead of all of them (they would race to accept() and all but one get EAGAIN). */
+static struct {
+	int fd; /* the listening socket it watches, or -1 */
+	int epoll;
+	int tcp;
+} waiter = {-1, -1, 0};
+
+static void waiter_init(int fd)
+{
+	if (waiter.epoll >= 0)
+		close(waiter.epoll);
+	waiter.fd = fd;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	waiter.tcp = getsockname(fd, (struct sockaddr *)&sa, &len) == 0 &&
+	             (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
+	waiter.epoll = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = fd};
+	if (waiter.epoll >= 0 && epoll_ctl(waiter.epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		close(waiter.epoll);
+		waiter.epoll = -1; /* ppoll below still works, with the thundering herd */
+	}
+}
+
+static int wait_readable(int fd, const sigset_t *wait_mask)
+{
+	if (waiter.fd != fd)
+		waiter_init(fd);
+	if (waiter.epoll >= 0) {
+		struct epoll_event ev;
+		return epoll_pwait(waiter.epoll, &ev, 1, -1, wait_mask) < 0 ? -1 : 0;
+	}
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return ppoll(&p, 1, NULL, wait_mask) < 0 ? -1 : 0;
+}
+
 int listen_accept(int fd, const sigset_t *wait_mask)
 {
 	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (ppoll(&p, 1, NULL, wait_mask) < 0)
+		if (wait_readable(fd, wait_mask) != 0)
 			return -1; /* EINTR: a signal arrived while we waited */
 		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC); /* the new socket blocks */
 		if (c >= 0) {
-			int one =
-			    1; /* replies go out whole; no Nagle delay on TCP (fails on unix) */
-			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			int one = 1; /* replies go out whole, without Nagle's delay */
+			if (waiter.tcp)
+				setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return c;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
