@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "server/metrics.h"
+#include "server/notify.h"
 #include "server/worker.h"
 
 #include <errno.h>
@@ -61,6 +62,7 @@ static int spawn(struct master *m, int slot)
 		exit(worker_run(m->cfg, slot, m->listen_fd));
 	}
 	m->slots[slot] = (struct slot){.pid = pid, .state = SLOT_RUNNING, .started_ms = now_ms()};
+	notify_worker_started(pid);
 	return 0;
 }
 
@@ -86,6 +88,7 @@ static void reap(struct master *m)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		notify_worker_exited(pid);
 		for (int i = 0; i < MAX_SLOTS; i++) {
 			struct slot *s = &m->slots[i];
 			if (s->state == SLOT_FREE || s->pid != pid)
@@ -187,6 +190,7 @@ int prefork_run(const struct config *cfg, int listen_fd)
 
 	if (metrics_init(MAX_SLOTS) != 0)
 		log_warn("metrics: no shared memory; /metrics will be empty");
+	notify_init(MAX_SLOTS); /* before the first fork */
 	log_info("master: starting %d workers", m.nworkers);
 	fill(&m);
 	m.respawns = 0;
@@ -200,6 +204,8 @@ int prefork_run(const struct config *cfg, int listen_fd)
 			begin_reload(&m);
 		reap(&m);
 		metrics_set_workers(MAX_SLOTS - count(&m, SLOT_FREE));
+		notify_tick(m.nworkers, count(&m, SLOT_REPLACE) + count(&m, SLOT_RETIRING),
+		            m.shutting_down);
 		if (m.shutting_down) {
 			if (count(&m, SLOT_FREE) == MAX_SLOTS)
 				break;

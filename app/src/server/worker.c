@@ -12,6 +12,7 @@
 #include "pages/pages.h"
 #include "server/listen.h"
 #include "server/metrics.h"
+#include "server/notify.h"
 #include "server/request_log.h"
 #include "db/sessions.h"
 #include "render/graph_json.h"
@@ -195,6 +196,7 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 
 	if (db_ensure(&w.db) != MG_OK)
 		log_warn("database not reachable yet; answering 503 until it is");
+	notify_worker_ready(); /* for systemd's READY=1, sent by the master */
 
 	/* libfcgi gets no listening socket: we accept (listen_accept) and hand it the
 	 * connection. Its own accept would need FCGX_ShutdownPending() to be stoppable, and that
