@@ -5,7 +5,9 @@
 # P-256, 10 years, CA:TRUE, keyUsage keyCertSign+cRLSign) and a server key + certificate
 # signed by it (server.key, server.crt: ECDSA P-256, 397 days, serverAuth) for
 # DNS:localhost, IP:127.0.0.1, IP:::1 and any extra names given (an argument that looks like
-# an IPv4/IPv6 address becomes an IP entry, anything else a DNS entry).
+# an IPv4/IPv6 address becomes an IP entry, anything else a DNS entry). The first extra
+# host name is also the certificate's common name: for a LAN-only server (certs/README.md),
+#   make-dev-ca.sh /etc/musicgraph/tls music.home.arpa 192.168.1.20
 #
 # Existing files are reused: the CA is never replaced (delete DIR/ca.* yourself to start
 # over), and the server certificate is re-issued (with the same key) only when it is missing,
@@ -37,11 +39,13 @@ is_ip() {
 	[[ $1 =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ || $1 == *:* ]]
 }
 
-# The subjectAltName list, in a stable order and without duplicates.
+# The subjectAltName list, in a stable order and without duplicates; the common name.
 san="DNS:localhost,IP:127.0.0.1,IP:::1"
+cn=localhost
 for name in "$@"; do
 	[ -n "$name" ] || continue
 	if is_ip "$name"; then entry="IP:$name"; else entry="DNS:$name"; fi
+	[ "$cn" = localhost ] && ! is_ip "$name" && cn=$name
 	case ",$san," in *",$entry,"*) continue ;; esac
 	san="$san,$entry"
 done
@@ -115,7 +119,7 @@ fi
 
 if [ "$reissue" = 1 ]; then
 	openssl req -new -config "$tmp/openssl.cnf" -key "$DIR/server.key" \
-		-subj "/O=Music Graph development/CN=localhost" -out "$tmp/server.csr"
+		-subj "/O=Music Graph development/CN=$cn" -out "$tmp/server.csr"
 	openssl x509 -req -in "$tmp/server.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" \
 		-set_serial "$(serial)" -days 397 -sha256 \
 		-extfile "$tmp/openssl.cnf" -extensions v3_server -out "$tmp/server.crt" 2>/dev/null
@@ -142,7 +146,7 @@ if [ "${MG_CERTS_QUIET:-0}" != 1 ]; then
 CA certificate:   $DIR/ca.crt   (private key: $DIR/ca.key — never share it)
 Server:           $DIR/server-chain.crt + $DIR/server.key
 
-To make a browser trust https://localhost with this CA (development machines only):
+To make a browser trust https://$cn with this CA (your own machines only):
   Firefox:          Settings > Privacy & Security > Certificates > View Certificates >
                     Authorities > Import... > $DIR/ca.crt > "Trust this CA to identify websites".
   Chromium/Chrome:  chrome://certificate-manager (older: chrome://settings/certificates) >
@@ -151,7 +155,7 @@ To make a browser trust https://localhost with this CA (development machines onl
   Whole system (curl, Python, ...; Debian):
                     sudo cp $DIR/ca.crt /usr/local/share/ca-certificates/musicgraph-dev-ca.crt
                     sudo update-ca-certificates
-  curl without that: curl --cacert $DIR/ca.crt https://localhost:8443/healthz
+  curl without that: curl --cacert $DIR/ca.crt https://$cn$([ "$cn" = localhost ] && echo :8443)/healthz
 Remove the CA from those places when you delete $DIR.
 EOF
 fi

@@ -18,7 +18,7 @@ say() { printf 'setup-debian: %s\n' "$*" >&2; }
 
 PACKAGES=(
 	build-essential cmake pkg-config
-	libfcgi-dev libpq-dev libssl-dev libcmark-dev libzxcvbn-dev
+	libfcgi-dev libpq-dev libssl-dev libcmark-dev libzxcvbn-dev libsqlite3-dev
 	postgresql postgresql-15
 	nginx openssl curl ca-certificates
 	python3 python3-html5lib

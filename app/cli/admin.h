@@ -27,6 +27,12 @@ int cmd_set_password(const struct config *cfg, int argc, char **argv);
 int cmd_list_users(const struct config *cfg, int argc, char **argv);
 int cmd_promote(const struct config *cfg, int argc, char **argv);
 int cmd_demote(const struct config *cfg, int argc, char **argv);
+/* import_flask.c: the Flask original's database, in one transaction. */
+int cmd_import_flask(const struct config *cfg, int argc, char **argv);
+
+/* cli_actor (users.c): the audit log's actor for the CLI, "cli:<operator>" (SUDO_USER under
+ * sudo, else the login name); static storage. */
+const char *cli_actor(void);
 
 /* admin_warn: print "musicgraph-admin: <message>" on stderr. */
 void admin_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

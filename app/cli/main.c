@@ -26,6 +26,11 @@ static const struct command commands[] = {
     {"import-bands", cmd_import_bands, "BANDS.csv",
      "Validate, then add or update the bands of BANDS.csv (slug,name,genre_slugs) in one\n"
      "transaction. The genres must already be in the database."},
+    {"import-flask", cmd_import_flask, "DATABASE [--merge]",
+     "Bring over the Flask version's genres, bands and accounts from its SQLite file or\n"
+     "PostgreSQL database (postgresql://...), read-only, in one transaction: all or nothing.\n"
+     "Refuses a database that already holds genres or bands unless --merge (then genres and\n"
+     "bands with the same slug take the Flask version); existing accounts are kept."},
     {"create-user", cmd_create_user, "USER EMAIL [--admin]",
      "Create an account (an admin with --admin). The password is asked twice on the terminal,\n"
      "without echo, or read from the first line of standard input when that is not a\n"

@@ -84,7 +84,7 @@ static const char *const sql[U__MAX] = {
 /* ---- the audit log's actor ---- */
 
 /* cli_actor: "cli:<the operator>" (SUDO_USER when run through sudo, else the login name). */
-static const char *cli_actor(void)
+const char *cli_actor(void)
 {
 	static char actor[80];
 	const char *who = getenv("SUDO_USER");

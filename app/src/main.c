@@ -1,6 +1,7 @@
 /* main.c: musicgraph, the FastCGI server: configuration, the socket, then the master. */
 #include "core/config.h"
 #include "core/log.h"
+#include "render/assets.h"
 #include "server/listen.h"
 #include "server/prefork.h"
 
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 	log_set_tag("master");
+	assets_init(cfg.static_dir); /* before the fork: every worker links the same addresses */
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "musicgraph: FCGX_Init failed\n");
 		return 1;

@@ -1,6 +1,7 @@
 """test_pages.py: the graph page, /api/graph, genre and band pages, errors and headers,
 checked over HTTPS through nginx against what the database holds."""
 import json
+import re
 
 import mgtest
 from mgtest import get, psql, check_html, raw_request
@@ -31,7 +32,9 @@ def test_home_page_is_a_static_shell():
     assert status == 200, status
     check_html(body)
     text = body.decode()
-    assert '<script src="/static/js/graph.bundle.js" defer></script>' in text
+    # (?v=: the file's fingerprint, see test_install.sh)
+    assert re.search(r'<script src="/static/js/graph\.bundle\.js(\?v=[0-9a-f]{12})?" defer></script>',
+                     text), text[:600]
     # no inline script: every <script has a src
     assert text.count("<script") == text.count("<script src="), "inline script found"
     assert 'id="graph"' in text and 'id="search"' in text

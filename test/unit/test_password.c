@@ -153,13 +153,78 @@ static void test_werkzeug(void)
 	                      "a0d7b3e9f2c6a1b4d8e3f7c2a5b9d0e4f1a3c6b8d2e5f9a1c4b7d0e3f6a9c2b5",
 	                      LOW) == PASSWORD_UNSUPPORTED);
 	CHECK(password_verify("x", 1, "scrypt$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
-	CHECK(password_verify("x", 1,
-	                      "pbkdf2:sha1:1000$abc$c8b781f90e48d82f5895ef42eb2961ca54e7aabd",
-	                      LOW) == PASSWORD_UNSUPPORTED);
-	CHECK(password_verify("x", 1, "pbkdf2:sha512$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
+	CHECK(password_verify("x", 1, "pbkdf2:md5:1000$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
+	CHECK(password_verify("x", 1, "pbkdf2:sha3_256$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
 	CHECK(password_hash_iterations("scrypt$abc$00ff") == 0);
 	CHECK(password_verify("x", 1, "scrypt:32768:8$abc$00ff", LOW) == PASSWORD_MISMATCH);
 	CHECK(password_verify("x", 1, "scrypt:32768:8:1$abc$xyz", LOW) == PASSWORD_MISMATCH);
+	/* an imported account without a usable hash: a reset, like scrypt */
+	CHECK(password_verify("x", 1, PASSWORD_UNUSABLE, LOW) == PASSWORD_UNSUPPORTED);
+	CHECK(password_verify("!", 1, "!", LOW) == PASSWORD_UNSUPPORTED);
+	CHECK(password_verify("x", 1, "!!", LOW) == PASSWORD_MISMATCH);
+	CHECK(password_verify("x", 1, "!$abc$00ff", LOW) == PASSWORD_MISMATCH);
+	CHECK(password_hash_iterations(PASSWORD_UNUSABLE) == 0);
+}
+
+/* Werkzeug's other PBKDF2 digests, each with the key length hashlib gives by default (the
+ * digest's size), computed the same way:
+ *   python3 -c 'import hashlib; print(hashlib.pbkdf2_hmac("sha512",
+ *       "Grüße, Welt! 1984".encode(), b"Qm9yZWRBcGU", 1000).hex())' */
+static void test_werkzeug_digests(void)
+{
+	const char *pw = "Grüße, Welt! 1984";
+	size_t n = strlen(pw);
+	static const char *const ok[] = {
+	    "pbkdf2:sha1:1000$Qm9yZWRBcGU$60e62e3985ac130a95bfa162d6a283ec6c925372",
+	    "pbkdf2:sha1:260000$tN2wHVk7Ow8rdbT3x6Z8cA$c0ec6b0d1cefd49caac7f3f5691ee35306b5b241",
+	    "pbkdf2:sha1$tN2wHVk7Ow8rdbT3x6Z8cA$c0ec6b0d1cefd49caac7f3f5691ee35306b5b241",
+	    "pbkdf2:sha224:1000$s4lt$a9d803831e07d23ccd38e378b212cf27ca61e4a1cab495ecc09fb66d",
+	    "pbkdf2:sha384:1000$s4lt$8242c25e7fc7890ab93eabead13bbca2cf7d3298c5d4376ba1c275d43decf4"
+	    "35b3d18f993af7a57754716a660d6c7f60",
+	    "pbkdf2:sha512:1000$Qm9yZWRBcGU$f2f3dc178ad7677a67b2354b393fe29cc6e4cbb6deaa2dede4245ed"
+	    "e8deff3eba4e3eb2d9c9f44f38a9fef6f0b3df147e3627af279387dc786ae22974f23d4f7",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK(password_verify(pw, n, ok[i], LOW) == PASSWORD_OK_REHASH);
+		CHECK(password_verify("Grüße, Welt! 1985", n, ok[i], LOW) == PASSWORD_MISMATCH);
+		CHECK(password_hash_kind(ok[i]) == PASSWORD_KIND_CHECKABLE);
+	}
+	CHECK(password_hash_iterations(ok[1]) == 260000);
+	CHECK(password_hash_iterations(ok[2]) == 260000);
+	CHECK(password_verify("x", 1,
+	                      "pbkdf2:sha1:1000$abc$c8b781f90e48d82f5895ef42eb2961ca54e7aabd",
+	                      LOW) == PASSWORD_OK_REHASH);
+	/* the key must have the digest's length: a SHA-1-sized key under sha512 is malformed */
+	static const char *const bad[] = {
+	    "pbkdf2:sha512:1000$Qm9yZWRBcGU$60e62e3985ac130a95bfa162d6a283ec6c925372",
+	    "pbkdf2:sha1:1000$Qm9yZWRBcGU$60e62e3985ac130a95bfa162d6a283ec6c92537200",
+	    "pbkdf2:sha256:1000$Qm9yZWRBcGU$60e62e3985ac130a95bfa162d6a283ec6c925372",
+	    "pbkdf2:sha512$abc$00ff",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(password_verify(pw, n, bad[i], LOW) == PASSWORD_MISMATCH);
+		CHECK(password_hash_kind(bad[i]) == PASSWORD_KIND_INVALID);
+	}
+}
+
+/* password_hash_kind sorts what an import finds in an old database. */
+static void test_kind(void)
+{
+	char ours[PASSWORD_HASH_MAX];
+	CHECK(password_hash("pw", 2, LOW, ours, sizeof(ours)) == MG_OK);
+	CHECK(password_hash_kind(ours) == PASSWORD_KIND_CHECKABLE);
+	CHECK(password_hash_kind(
+	          "pbkdf2:sha256:1000$Qm9yZWRBcGU$"
+	          "16c394c2689eaf439c04edcbb640ea6026512629df1cf48b7dc46189f082f61f") ==
+	      PASSWORD_KIND_CHECKABLE);
+	CHECK(password_hash_kind("scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$00ff") == PASSWORD_KIND_RESET);
+	CHECK(password_hash_kind("scrypt$abc$00ff") == PASSWORD_KIND_RESET);
+	CHECK(password_hash_kind("pbkdf2:md5:1000$abc$00ff") == PASSWORD_KIND_RESET);
+	CHECK(password_hash_kind(PASSWORD_UNUSABLE) == PASSWORD_KIND_RESET);
+	CHECK(password_hash_kind("plain$$hunter2") == PASSWORD_KIND_INVALID);
+	CHECK(password_hash_kind("sha256$abc$00ff") == PASSWORD_KIND_INVALID);
+	CHECK(password_hash_kind("") == PASSWORD_KIND_INVALID);
+	CHECK(password_hash_kind(NULL) == PASSWORD_KIND_INVALID);
 }
 
 /* Django's pbkdf2_sha256 layout is ours, salt text and all:
@@ -306,6 +371,8 @@ int main(void)
 	test_round_trip();
 	test_bounds();
 	test_werkzeug();
+	test_werkzeug_digests();
+	test_kind();
 	test_django();
 	test_malformed();
 	test_dummy();

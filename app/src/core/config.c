@@ -1,12 +1,15 @@
 /* config.c: one directive table parsed into struct config. */
 #include "core/config.h"
+#include "core/paths.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_STRING, K_LONG, K_MODE };
+/* K_DATA_DIR: a string whose default is the folder paths_data_dir(def) finds (installed, else
+ * the source tree's). */
+enum kind { K_STRING, K_LONG, K_MODE, K_DATA_DIR };
 
 struct directive {
 	const char *name;
@@ -37,8 +40,11 @@ static const struct directive directives[] = {
      "seconds to wait for a database connection"},
     {"MUSICGRAPH_SHUTDOWN_TIMEOUT", K_LONG, OFF(shutdown_timeout), "30", 1, 3600,
      "seconds in-flight requests get to finish after SIGTERM before workers are killed"},
-    {"MUSICGRAPH_MIGRATIONS_DIR", K_STRING, OFF(migrations_dir), MUSICGRAPH_DEFAULT_MIGRATIONS, 0,
-     0, "folder of numbered .sql migrations applied by musicgraph-admin migrate"},
+    {"MUSICGRAPH_MIGRATIONS_DIR", K_DATA_DIR, OFF(migrations_dir), "migrations", 0, 0,
+     "folder of numbered .sql migrations applied by musicgraph-admin migrate"},
+    {"MUSICGRAPH_STATIC_DIR", K_DATA_DIR, OFF(static_dir), "static", 0, 0,
+     "folder of the static files nginx serves as /static/; read at start for the ?v= "
+     "fingerprints in the pages' links"},
     {"MUSICGRAPH_LOG_LEVEL", K_STRING, OFF(log_level), "info", 0, 0, "error, warn, info or debug"},
     {"MUSICGRAPH_PBKDF2_ITERATIONS", K_LONG, OFF(pbkdf2_iterations), "600000", 1000, 10000000,
      "PBKDF2-HMAC-SHA256 iterations for new password hashes; older hashes are upgraded at login"},
@@ -65,9 +71,9 @@ enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
 		const struct directive *d = &directives[i];
 		const char *v = getenv(d->name);
 		if (v == NULL)
-			v = d->def;
+			v = d->kind == K_DATA_DIR ? paths_data_dir(d->def) : d->def;
 		char *field = (char *)cfg + d->offset;
-		if (d->kind == K_STRING) {
+		if (d->kind == K_STRING || d->kind == K_DATA_DIR) {
 			memcpy(field, &v, sizeof(v));
 			continue;
 		}
@@ -105,7 +111,7 @@ void config_describe(const struct config *cfg, void *stream)
 	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
 		const struct directive *d = &directives[i];
 		const char *field = (const char *)cfg + d->offset;
-		if (d->kind == K_STRING) {
+		if (d->kind == K_STRING || d->kind == K_DATA_DIR) {
 			const char *v;
 			memcpy(&v, field, sizeof(v));
 			/* the database URL may hold a password: never print it */

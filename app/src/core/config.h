@@ -16,6 +16,7 @@ struct config {
 	long db_connect_timeout;    /* MUSICGRAPH_DB_CONNECT_TIMEOUT: seconds */
 	long shutdown_timeout;      /* MUSICGRAPH_SHUTDOWN_TIMEOUT: seconds to drain */
 	const char *migrations_dir; /* MUSICGRAPH_MIGRATIONS_DIR */
+	const char *static_dir;     /* MUSICGRAPH_STATIC_DIR: what nginx serves as /static/ */
 	const char *log_level;      /* MUSICGRAPH_LOG_LEVEL: error, warn, info, debug */
 	long pbkdf2_iterations;     /* MUSICGRAPH_PBKDF2_ITERATIONS */
 	long password_min;          /* MUSICGRAPH_PASSWORD_MIN: characters */

@@ -1,6 +1,7 @@
 /* layout.c: the shared page frame, written with the escaping HTML writer. */
 #include "render/layout.h"
 #include "db/flash.h"
+#include "render/assets.h"
 #include "render/html.h"
 
 #include <string.h>
@@ -46,6 +47,14 @@ static void flashes(struct buf *b, const struct viewer *v)
 	}
 }
 
+/* script: a deferred <script> for a static file (by its fingerprinted address). */
+static void script(struct buf *b, enum asset a)
+{
+	html_raw(b, "<script src=\"");
+	html_attr(b, assets_url(a));
+	html_raw(b, "\" defer></script>");
+}
+
 void layout_begin(struct buf *b, const struct page *p, const struct viewer *v)
 {
 	html_raw(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -55,12 +64,13 @@ void layout_begin(struct buf *b, const struct page *p, const struct viewer *v)
 		html_text(b, p->title);
 		html_raw(b, " · ");
 	}
-	html_raw(b, "Music Graph</title>"
-	            "<link rel=\"stylesheet\" href=\"/static/css/site.css\">");
+	html_raw(b, "Music Graph</title><link rel=\"stylesheet\" href=\"");
+	html_attr(b, assets_url(ASSET_SITE_CSS));
+	html_raw(b, "\">");
 	if (p->with_graph_script)
-		html_raw(b, "<script src=\"/static/js/graph.bundle.js\" defer></script>");
+		script(b, ASSET_GRAPH_JS);
 	if (p->with_admin_script)
-		html_raw(b, "<script src=\"/static/js/admin.js\" defer></script>");
+		script(b, ASSET_ADMIN_JS);
 	html_raw(b, "</head>\n<body class=\"");
 	html_attr(b, p->body_class ? p->body_class : "page");
 	html_raw(

@@ -1,4 +1,4 @@
-/* password.c: creating, parsing and checking PBKDF2-HMAC-SHA256 password hashes (libcrypto). */
+/* password.c: creating, parsing and checking PBKDF2 password hashes (libcrypto). */
 #include "util/password.h"
 
 #include <openssl/crypto.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define KEY_LEN        32      /* bytes of derived key we store (SHA-256 output size) */
+#define KEY_MAX        64      /* the longest Werkzeug key we check (SHA-512 output size) */
 #define SALT_BYTES     16      /* random bytes in a new salt */
 #define SALT_B64_LEN   24      /* their base64 text, the salt PBKDF2 sees */
 #define KEY_B64_LEN    44      /* base64 of KEY_LEN bytes: 43 characters and one '=' */
@@ -21,17 +22,30 @@
 enum stored_kind {
 	STORED_BAD,         /* not a hash we recognise, or malformed */
 	STORED_OURS,        /* pbkdf2_sha256$n$salt$b64 */
-	STORED_WERKZEUG,    /* pbkdf2:sha256[:n]$salt$hex */
-	STORED_UNSUPPORTED, /* scrypt[:n:r:p]$salt$hex or pbkdf2:<other>[:n]$salt$hex */
+	STORED_WERKZEUG,    /* pbkdf2:<digest of werkzeug_digests>[:n]$salt$hex */
+	STORED_UNSUPPORTED, /* scrypt[:n:r:p]$salt$hex, pbkdf2:<other>[:n]$salt$hex, or "!" */
+};
+
+/* The digests of Werkzeug's "pbkdf2:<name>" hashes that we check: hashlib's names, and the
+ * key length hashlib.pbkdf2_hmac gives by default (the digest's size). */
+static const struct werkzeug_digest {
+	const char *name;
+	const EVP_MD *(*md)(void);
+	size_t key_len;
+} werkzeug_digests[] = {
+    {"sha256", EVP_sha256, 32}, {"sha1", EVP_sha1, 20},     {"sha224", EVP_sha224, 28},
+    {"sha384", EVP_sha384, 48}, {"sha512", EVP_sha512, 64},
 };
 
 /* A parsed stored hash; salt points into the stored string. */
 struct stored {
 	enum stored_kind kind;
 	long iterations;
+	const EVP_MD *md;
 	const char *salt;
 	size_t salt_len;
-	unsigned char key[KEY_LEN];
+	unsigned char key[KEY_MAX];
+	size_t key_len;
 };
 
 /* A span of the stored string (not NUL-terminated). */
@@ -116,12 +130,12 @@ static bool hex_valid(struct field f, size_t max)
 	return true;
 }
 
-/* hex_key: exactly 2 * KEY_LEN lower-case hex digits, decoded into key. */
-static bool hex_key(struct field f, unsigned char *key)
+/* hex_key: exactly 2 * len lower-case hex digits, decoded into key. */
+static bool hex_key(struct field f, unsigned char *key, size_t len)
 {
-	if (f.n != 2 * KEY_LEN || !hex_valid(f, 2 * KEY_LEN))
+	if (f.n != 2 * len || !hex_valid(f, 2 * len))
 		return false;
-	for (size_t i = 0; i < KEY_LEN; i++)
+	for (size_t i = 0; i < len; i++)
 		key[i] = (unsigned char)(hex_value(f.p[2 * i]) << 4 | hex_value(f.p[2 * i + 1]));
 	return true;
 }
@@ -161,10 +175,11 @@ static bool b64_key(struct field f, unsigned char *key)
 	return true;
 }
 
-/* parse_pbkdf2_method: "pbkdf2:sha256[:n]" → STORED_WERKZEUG; "pbkdf2:<name>[:n]" with another
- * digest name ([a-z0-9_-]{1,16}, as hashlib spells them) → STORED_UNSUPPORTED; anything else →
- * STORED_BAD. */
-static enum stored_kind parse_pbkdf2_method(struct field method, long *iterations)
+/* parse_pbkdf2_method: "pbkdf2:<name>[:n]" with a name of werkzeug_digests → STORED_WERKZEUG
+ * (*digest set); with another digest name ([a-z0-9_-]{1,16}, as hashlib spells them) →
+ * STORED_UNSUPPORTED; anything else → STORED_BAD. */
+static enum stored_kind parse_pbkdf2_method(struct field method, long *iterations,
+                                            const struct werkzeug_digest **digest)
 {
 	struct field arg[3];
 	size_t na = split(method.p, method.n, ':', arg, 3);
@@ -179,7 +194,13 @@ static enum stored_kind parse_pbkdf2_method(struct field method, long *iteration
 	if (na == 3 &&
 	    !parse_count(arg[2], PASSWORD_ITERATIONS_MIN, PASSWORD_ITERATIONS_MAX, iterations))
 		return STORED_BAD;
-	return field_is(arg[1], "sha256") ? STORED_WERKZEUG : STORED_UNSUPPORTED;
+	for (size_t i = 0; i < sizeof(werkzeug_digests) / sizeof(werkzeug_digests[0]); i++) {
+		if (field_is(arg[1], werkzeug_digests[i].name)) {
+			*digest = &werkzeug_digests[i];
+			return STORED_WERKZEUG;
+		}
+	}
+	return STORED_UNSUPPORTED;
 }
 
 /* scrypt_method_valid: "scrypt" or "scrypt:<n>:<r>:<p>", as Werkzeug 2.3+ writes. */
@@ -207,22 +228,33 @@ static void parse_stored(const char *s, struct stored *st)
 	struct field f[4];
 	size_t n, nf;
 
+	const struct werkzeug_digest *digest = NULL;
+
 	memset(st, 0, sizeof(*st));
 	st->kind = STORED_BAD;
 	if (s == NULL || (n = strnlen(s, STORED_MAX + 1)) > STORED_MAX)
 		return;
+	if (strcmp(s, PASSWORD_UNUSABLE) == 0) {
+		st->kind = STORED_UNSUPPORTED;
+		return;
+	}
 	nf = split(s, n, '$', f, 4);
 	if (nf == 4 && field_is(f[0], "pbkdf2_sha256")) {
 		if (parse_count(f[1], PASSWORD_ITERATIONS_MIN, PASSWORD_ITERATIONS_MAX,
 		                &st->iterations) &&
-		    salt_valid(f[2]) && b64_key(f[3], st->key))
+		    salt_valid(f[2]) && b64_key(f[3], st->key)) {
 			st->kind = STORED_OURS;
+			st->md = EVP_sha256();
+			st->key_len = KEY_LEN;
+		}
 	} else if (nf == 3 && salt_valid(f[1])) {
 		if (f[0].n > 7 && memcmp(f[0].p, "pbkdf2:", 7) == 0) {
-			enum stored_kind k = parse_pbkdf2_method(f[0], &st->iterations);
-			if (k == STORED_WERKZEUG && hex_key(f[2], st->key))
+			enum stored_kind k = parse_pbkdf2_method(f[0], &st->iterations, &digest);
+			if (k == STORED_WERKZEUG && hex_key(f[2], st->key, digest->key_len)) {
 				st->kind = STORED_WERKZEUG;
-			else if (k == STORED_UNSUPPORTED && hex_valid(f[2], HEX_MAX))
+				st->md = digest->md();
+				st->key_len = digest->key_len;
+			} else if (k == STORED_UNSUPPORTED && hex_valid(f[2], HEX_MAX))
 				st->kind = STORED_UNSUPPORTED;
 		} else if (scrypt_method_valid(f[0]) && hex_valid(f[2], HEX_MAX)) {
 			st->kind = STORED_UNSUPPORTED;
@@ -238,20 +270,27 @@ static void parse_stored(const char *s, struct stored *st)
 	st->salt_len = f[st->kind == STORED_OURS ? 2 : 1].n;
 }
 
-enum mg_err password_pbkdf2_sha256(const void *password, size_t len, const void *salt,
-                                   size_t salt_len, long iterations, unsigned char *out,
-                                   size_t outlen)
+/* pbkdf2: PBKDF2 with HMAC over md; password_pbkdf2_sha256's contract otherwise. */
+static enum mg_err pbkdf2(const EVP_MD *md, const void *password, size_t len, const void *salt,
+                          size_t salt_len, long iterations, unsigned char *out, size_t outlen)
 {
 	if ((password == NULL && len > 0) || (salt == NULL && salt_len > 0) || out == NULL)
 		return MG_ERR_INVALID;
 	if (len > PASSWORD_MAX_BYTES || salt_len > STORED_MAX || outlen == 0 || outlen > 1024 ||
-	    iterations < 1 || iterations > PASSWORD_ITERATIONS_MAX)
+	    iterations < 1 || iterations > PASSWORD_ITERATIONS_MAX || md == NULL)
 		return MG_ERR_INVALID;
 	if (PKCS5_PBKDF2_HMAC(len > 0 ? password : "", (int)len,
 	                      salt_len > 0 ? salt : (const void *)"", (int)salt_len,
-	                      (int)iterations, EVP_sha256(), (int)outlen, out) != 1)
+	                      (int)iterations, md, (int)outlen, out) != 1)
 		return MG_ERR_INTERNAL;
 	return MG_OK;
+}
+
+enum mg_err password_pbkdf2_sha256(const void *password, size_t len, const void *salt,
+                                   size_t salt_len, long iterations, unsigned char *out,
+                                   size_t outlen)
+{
+	return pbkdf2(EVP_sha256(), password, len, salt, salt_len, iterations, out, outlen);
 }
 
 enum mg_err password_hash(const char *password, size_t len, long iterations, char *out,
@@ -317,7 +356,7 @@ enum password_verdict password_verify(const char *password, size_t len, const ch
                                       long configured_iterations)
 {
 	struct stored st;
-	unsigned char key[KEY_LEN];
+	unsigned char key[KEY_MAX];
 	enum password_verdict v = PASSWORD_MISMATCH;
 
 	if ((password == NULL && len > 0) || len > PASSWORD_MAX_BYTES)
@@ -329,10 +368,10 @@ enum password_verdict password_verify(const char *password, size_t len, const ch
 	}
 	if (st.kind == STORED_BAD)
 		return PASSWORD_MISMATCH;
-	if (password_pbkdf2_sha256(password, len, st.salt, st.salt_len, st.iterations, key,
-	                           sizeof(key)) != MG_OK)
+	if (pbkdf2(st.md, password, len, st.salt, st.salt_len, st.iterations, key, st.key_len) !=
+	    MG_OK)
 		goto out;
-	if (CRYPTO_memcmp(key, st.key, KEY_LEN) != 0)
+	if (CRYPTO_memcmp(key, st.key, st.key_len) != 0)
 		goto out;
 	if (st.kind == STORED_WERKZEUG || st.iterations < configured_iterations)
 		v = PASSWORD_OK_REHASH;
@@ -353,4 +392,23 @@ long password_hash_iterations(const char *stored)
 	n = st.kind == STORED_OURS || st.kind == STORED_WERKZEUG ? st.iterations : 0;
 	OPENSSL_cleanse(&st, sizeof(st));
 	return n;
+}
+
+enum password_kind password_hash_kind(const char *stored)
+{
+	struct stored st;
+
+	parse_stored(stored, &st);
+	enum stored_kind k = st.kind;
+	OPENSSL_cleanse(&st, sizeof(st));
+	switch (k) {
+	case STORED_OURS:
+	case STORED_WERKZEUG:
+		return PASSWORD_KIND_CHECKABLE;
+	case STORED_UNSUPPORTED:
+		return PASSWORD_KIND_RESET;
+	case STORED_BAD:
+		break;
+	}
+	return PASSWORD_KIND_INVALID;
 }

@@ -1,4 +1,4 @@
-/* password.h: PBKDF2-HMAC-SHA256 password hashes for user accounts (ours and Werkzeug's). */
+/* password.h: PBKDF2 password hashes for user accounts (ours, Django's and Werkzeug's). */
 #ifndef MG_PASSWORD_H
 #define MG_PASSWORD_H
 
@@ -19,12 +19,25 @@
  * "pbkdf2_sha256$" 8 digits "$" 24 "$" 44). */
 #define PASSWORD_HASH_MAX 128
 
+/* The stored value of an account that has no usable password (an imported account whose old
+ * hash could not be kept): password_verify answers PASSWORD_UNSUPPORTED, so the login page
+ * asks for a reset. No hash ever equals it. */
+#define PASSWORD_UNUSABLE "!"
+
 enum password_verdict {
 	PASSWORD_MISMATCH,    /* wrong password, or a stored string we cannot parse */
 	PASSWORD_OK,          /* right password, stored hash is current */
 	PASSWORD_OK_REHASH,   /* right password; store password_hash() of it now */
-	PASSWORD_UNSUPPORTED, /* a recognised hash we cannot check (Werkzeug scrypt, or pbkdf2 with
-	                       * a digest other than sha256): the user must reset the password */
+	PASSWORD_UNSUPPORTED, /* a recognised hash we cannot check (Werkzeug scrypt, pbkdf2 with a
+	                       * digest we do not have, PASSWORD_UNUSABLE): the user must reset the
+	                       * password */
+};
+
+/* What a stored string is, for tools that take hashes from elsewhere (import-flask). */
+enum password_kind {
+	PASSWORD_KIND_INVALID,   /* not a hash we recognise, or malformed: never matches */
+	PASSWORD_KIND_CHECKABLE, /* password_verify can check it */
+	PASSWORD_KIND_RESET,     /* recognised, cannot be checked: PASSWORD_UNSUPPORTED at login */
 };
 
 /* password_hash: hash the len bytes at password (any bytes, NUL included) with a fresh 16-byte
@@ -41,11 +54,14 @@ enum mg_err password_hash(const char *password, size_t len, long iterations, cha
 /* password_verify: check the len bytes at password against stored, a NUL-terminated string
  * read from the database (any bytes: it is parsed defensively). Accepts
  *   pbkdf2_sha256$<n>$<salt>$<base64 key>   ours, also Django's layout;
- *   pbkdf2:sha256:<n>$<salt>$<hex key>       Werkzeug's (salt used as its ASCII text);
- *   pbkdf2:sha256$<salt>$<hex key>           Werkzeug's without a count: n = 260000.
+ *   pbkdf2:<digest>:<n>$<salt>$<hex key>     Werkzeug's (salt used as its ASCII text), with
+ *                                            digest sha256, sha1, sha224, sha384 or sha512
+ *                                            and a key of that digest's size;
+ *   pbkdf2:<digest>$<salt>$<hex key>         Werkzeug's without a count: n = 260000.
  * Returns PASSWORD_OK, or PASSWORD_OK_REHASH when the password matches but the hash is
  * Werkzeug's or has fewer than configured_iterations iterations; PASSWORD_UNSUPPORTED for
- * Werkzeug scrypt and pbkdf2:<other digest> hashes (after burning the time of a real verify);
+ * Werkzeug scrypt and pbkdf2:<other digest> hashes and for PASSWORD_UNUSABLE (after burning
+ * the time of a real verify);
  * PASSWORD_MISMATCH for a wrong password, a password over PASSWORD_MAX_BYTES, a NULL or
  * malformed stored string, or an iteration count outside the PASSWORD_ITERATIONS_* bounds.
  * The key comparison is constant-time. */
@@ -60,6 +76,10 @@ void password_dummy_verify(const char *password, size_t len, long iterations);
 /* password_hash_iterations: the PBKDF2 iteration count of a stored hash that password_verify
  * would check, or 0 when stored is NULL, malformed or unsupported. */
 long password_hash_iterations(const char *stored);
+
+/* password_hash_kind: whether password_verify can check stored (any string, NULL included),
+ * cannot but recognises it (the user must reset the password), or finds it malformed. */
+enum password_kind password_hash_kind(const char *stored);
 
 /* password_pbkdf2_sha256: the raw PBKDF2-HMAC-SHA256 (RFC 8018) of the len bytes at password
  * (at most PASSWORD_MAX_BYTES) and the salt_len bytes at salt (at most 512), with iterations in
