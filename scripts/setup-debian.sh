@@ -22,7 +22,8 @@ PACKAGES=(
 	postgresql postgresql-15
 	nginx openssl curl ca-certificates
 	python3 python3-html5lib
-	clang-format valgrind wrk chromium
+	clang-format valgrind wrk chromium libnss3-tools
+	clang llvm libclang-rt-dev
 	git procps iproute2 systemd
 )
 # shellcheck disable=SC2206 # (word splitting wanted)
