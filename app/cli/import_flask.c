@@ -10,11 +10,13 @@
 
 #define IMPORT_FLASK_USAGE "import-flask DATABASE [--merge]"
 
-static size_t count_reset(const struct flask_import *im)
+/* count_imported: the accounts written whose old password works here (checkable true) or
+ * does not (false). */
+static size_t count_imported(const struct flask_import *im, bool checkable)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < im->nu; i++)
-		n += im->u[i].imported && im->u[i].kind != PASSWORD_KIND_CHECKABLE;
+		n += im->u[i].imported && (im->u[i].kind == PASSWORD_KIND_CHECKABLE) == checkable;
 	return n;
 }
 
@@ -52,7 +54,15 @@ static void print_summary(struct flask_import *im, const char *label)
 	}
 	for (size_t i = 0; i < im->nnotes; i++)
 		printf("Note: %s\n", im->notes[i]);
-	size_t reset = count_reset(im);
+	size_t kept = count_imported(im, true), reset = count_imported(im, false);
+	if (kept == 1)
+		printf("1 imported account keeps its Flask password (a Werkzeug pbkdf2 or scrypt "
+		       "hash); its first login here rewrites the hash in our format.\n");
+	else if (kept > 1)
+		printf(
+		    "%zu imported accounts keep their Flask passwords (Werkzeug pbkdf2 or scrypt "
+		    "hashes); the first login of each rewrites its hash in our format.\n",
+		    kept);
 	if (reset == 0)
 		return;
 	printf("%zu imported %s cannot log in until %s a new password: %s Flask password "

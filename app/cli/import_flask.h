@@ -39,7 +39,7 @@ struct fuser {
 	const char *username; /* as it was: it must already satisfy our rules */
 	const char *email;
 	const char *hash;       /* the Flask hash, or PASSWORD_UNUSABLE */
-	const char *old_method; /* the Flask hash's method ("scrypt:32768:8:1") when it cannot be
+	const char *old_method; /* the Flask hash's method ("pbkdf2:md5:1000") when it cannot be
 	                         * checked here, else NULL */
 	const char *created_at; /* "YYYY-MM-DD HH:MM:SS[.ffffff]+00", or NULL: the import's time */
 	bool is_admin;

@@ -463,7 +463,7 @@ static const char *timestamp_utc(struct arena *a, const char *s)
 	return arena_sprintf(a, "%.10s %s+00", s, s + 11);
 }
 
-/* hash_method: the method part of a stored hash ("scrypt:32768:8:1"), for the reset list. */
+/* hash_method: the method part of a stored hash ("scrypt:1048576:8:1"), for the reset list. */
 static const char *hash_method(struct flask_import *im, const char *hash)
 {
 	size_t n = strcspn(hash, "$");

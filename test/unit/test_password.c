@@ -1,12 +1,45 @@
-/* test_password.c: PBKDF2 vectors, our hash format, Werkzeug and Django hashes, hostile input. */
+/* test_password.c: PBKDF2 and scrypt vectors, our hash format, Werkzeug and Django hashes,
+ * hostile input, and the memory a stored scrypt hash may make us allocate. */
 #include "check.h"
 #include "util/password.h"
 
+#include <openssl/crypto.h>
+
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LOW 1000L /* iterations for the fast checks */
+
+/* The largest single block libcrypto asked for since the last reset: main() routes OpenSSL's
+ * allocations through these before anything else allocates. */
+static size_t largest_alloc;
+
+static void *track_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (n > largest_alloc)
+		largest_alloc = n;
+	return malloc(n);
+}
+
+static void *track_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (n > largest_alloc)
+		largest_alloc = n;
+	return realloc(p, n);
+}
+
+static void track_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
 
 static void hex(const unsigned char *p, size_t n, char *out)
 {
@@ -147,15 +180,8 @@ static void test_werkzeug(void)
 	                      LOW) == PASSWORD_MISMATCH);
 
 	/* hashes we recognise but cannot check: the caller offers a reset */
-	CHECK(password_verify("x", 1,
-	                      "scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$"
-	                      "6bd3ae9bf0b3f8c4c5b1c2a0e39e4c7c0c1a1b3e7c06f2a9a3a6d7f6c8e1b5d4"
-	                      "a0d7b3e9f2c6a1b4d8e3f7c2a5b9d0e4f1a3c6b8d2e5f9a1c4b7d0e3f6a9c2b5",
-	                      LOW) == PASSWORD_UNSUPPORTED);
-	CHECK(password_verify("x", 1, "scrypt$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
 	CHECK(password_verify("x", 1, "pbkdf2:md5:1000$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
 	CHECK(password_verify("x", 1, "pbkdf2:sha3_256$abc$00ff", LOW) == PASSWORD_UNSUPPORTED);
-	CHECK(password_hash_iterations("scrypt$abc$00ff") == 0);
 	CHECK(password_verify("x", 1, "scrypt:32768:8$abc$00ff", LOW) == PASSWORD_MISMATCH);
 	CHECK(password_verify("x", 1, "scrypt:32768:8:1$abc$xyz", LOW) == PASSWORD_MISMATCH);
 	/* an imported account without a usable hash: a reset, like scrypt */
@@ -207,6 +233,183 @@ static void test_werkzeug_digests(void)
 	}
 }
 
+/* Werkzeug's scrypt (its default method since 2.3), computed with Python's standard library
+ * exactly as werkzeug.security._hash_internal (3.1.3) does for "scrypt:N:r:p":
+ *   python3 -c 'import hashlib; n, r, p = 32768, 8, 1; print(hashlib.scrypt(
+ *       "Grüße, Welt! 1984".encode(), salt=b"k9Jx3HqSLOvqCDGw", n=n, r=r, p=p,
+ *       maxmem=132 * n * r * p).hex())'
+ * (hashlib's default dklen, 64 bytes), and "scrypt$salt$hex" with Werkzeug's defaults. */
+#define SCRYPT_DEFAULT_KEY                                                                         \
+	"1385e60f9760f82a28e80e73a2c9157c190b2fc245f332ed830fd4216ddd0553"                         \
+	"b848c436ed26176aea47849dbca7dde507635f0fc9f5f77ba0c8fc7ee900b9c7"
+#define SCRYPT_DEFAULT "scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY
+/* a well-formed key for hashes that are refused before any key is computed */
+#define KEY128                                                                                     \
+	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"                         \
+	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static void test_scrypt(void)
+{
+	const char *pw = "Grüße, Welt! 1984";
+	size_t n = strlen(pw);
+	static const char *const ok[] = {
+	    SCRYPT_DEFAULT,
+	    "scrypt$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:1024:8:1$Qm9yZWRBcGU$"
+	    "929ffbddb3148326735b0cc49f638263c8c205bfcb7a6acf9b8f583b59b"
+	    "8e987fd6361f2d75450bcd8ff7441d0315c08affa526d0b429a32f81a45bc0ceefc38",
+	    "scrypt:4096:16:4$Qm9yZWRBcGU$"
+	    "fcf0ef0eeb87ee84bd8d0d75bc02d6b970612cf125d2d0cefe80c454aa"
+	    "a4ff78e4763164337971b6cbc939ecf22f598b25cfccd5b23170243ca4da894213daf6",
+	    "scrypt:2048:1:2$s4lt$"
+	    "c2ae3be33ae8ddbcfbbf3564adc63e0c897a9724687e39cd1cd81dd39737d566c1"
+	    "3b49acd43b5d43acf48a30295393712890c4c467675c360e08222e0c3f9b7f",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		/* right: always rewritten in our format, whatever the configured iterations */
+		CHECK(password_verify(pw, n, ok[i], PASSWORD_ITERATIONS_DEFAULT) ==
+		      PASSWORD_OK_REHASH);
+		CHECK(password_verify("Grüße, Welt! 1985", n, ok[i], LOW) == PASSWORD_MISMATCH);
+		CHECK(password_verify(pw, n - 1, ok[i], LOW) == PASSWORD_MISMATCH);
+		CHECK(password_hash_kind(ok[i]) == PASSWORD_KIND_CHECKABLE);
+		CHECK(password_hash_iterations(ok[i]) == 0); /* no PBKDF2 count to report */
+	}
+	CHECK(
+	    password_verify("hunter2-but-longer", 18,
+	                    "scrypt:16384:2:3$s4lt$a83d06a9031520cf4e9bbe3ce7fa8ef8716b53aad7d90d6d"
+	                    "ca7d20add4dea79cf20e803d80f77ccf81ed4dd20c2661a2b6ae25e139e64b12a1419c"
+	                    "de22b5bfa6",
+	                    LOW) == PASSWORD_OK_REHASH);
+	/* bytes after a NUL count here too */
+	const char *nul =
+	    "scrypt:1024:8:1$Qm9yZWRBcGU$5ba99a13a51f5decf5e27256f2454fa1dba3904366009a"
+	    "34d92319c9a6bf28838faebfae5f0e5672a2c31f136f5ac49109697874744ac37f148d5a6c"
+	    "7e4e2b26";
+	CHECK(password_verify("pass\0word", 9, nul, LOW) == PASSWORD_OK_REHASH);
+	CHECK(password_verify("pass", 4, nul, LOW) == PASSWORD_MISMATCH);
+	/* the salt is part of the input: the right key under another salt does not match */
+	CHECK(password_verify(pw, n, "scrypt:32768:8:1$k9Jx3HqSLOvqCDGX$" SCRYPT_DEFAULT_KEY,
+	                      LOW) == PASSWORD_MISMATCH);
+	/* so are N, r and p */
+	CHECK(password_verify(pw, n, "scrypt:16384:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	                      LOW) == PASSWORD_MISMATCH);
+
+	/* malformed keys: truncated, one digit short or over, upper case (Werkzeug compares the hex
+	 * as text) — never a match, and an import does not keep them */
+	static const char *const bad[] = {
+	    "scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$"
+	    "1385e60f9760f82a28e80e73a2c9157c190b2fc245f332ed830fd"
+	    "4216ddd0553",
+	    "scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$"
+	    "1385e60f9760f82a28e80e73a2c9157c190b2fc245f332ed830fd"
+	    "4216ddd0553b848c436ed26176aea47849dbca7dde507635f0fc9f5f77ba0c8fc7ee900b9c",
+	    SCRYPT_DEFAULT "0",
+	    SCRYPT_DEFAULT "00",
+	    "scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$"
+	    "1385E60F9760F82A28E80E73A2C9157C190B2FC245F332ED830FD"
+	    "4216DDD0553B848C436ED26176AEA47849DBCA7DDE507635F0FC9F5F77BA0C8FC7EE900B9C7",
+	    "scrypt:32768:8:1$$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:32768:8:1:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:32768:8:$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:032768:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:0:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:-32768:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt: 32768:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "Scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY,
+	    "scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$" SCRYPT_DEFAULT_KEY "$",
+	    /* out of bounds and malformed: malformed wins */
+	    "scrypt:1048576:8:1$k9Jx3HqSLOvqCDGw$00ff",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum password_verdict v = password_verify(pw, n, bad[i], LOW);
+		if (v != PASSWORD_MISMATCH)
+			fprintf(stderr, "verdict %d for scrypt bad[%zu] \"%s\"\n", (int)v, i,
+			        bad[i]);
+		CHECK(v == PASSWORD_MISMATCH);
+		CHECK(password_hash_kind(bad[i]) == PASSWORD_KIND_INVALID);
+	}
+
+	/* parameters beyond what we agree to spend: recognised, never computed, a reset */
+	static const char *const huge[] = {
+	    "scrypt:262144:8:1$k9Jx3HqSLOvqCDGw$" KEY128,     /* N over 2^17 */
+	    "scrypt:1073741824:8:1$k9Jx3HqSLOvqCDGw$" KEY128, /* 128 GiB */
+	    "scrypt:99999999999999999999999999999999:8:1$k9Jx3HqSLOvqCDGw$" KEY128,
+	    "scrypt:32768:17:1$k9Jx3HqSLOvqCDGw$" KEY128, /* r over 16 */
+	    "scrypt:32768:4294967297:1$k9Jx3HqSLOvqCDGw$" KEY128,
+	    "scrypt:32768:8:5$k9Jx3HqSLOvqCDGw$" KEY128,   /* p over 4 */
+	    "scrypt:131072:16:2$k9Jx3HqSLOvqCDGw$" KEY128, /* each in bounds, work 2^22 */
+	    "scrypt:65536:8:5$k9Jx3HqSLOvqCDGw$" KEY128,   /* p over 4, work 2^21 */
+	    "scrypt:32767:8:1$k9Jx3HqSLOvqCDGw$" KEY128,   /* not a power of two */
+	    "scrypt:1:8:1$k9Jx3HqSLOvqCDGw$" KEY128,       /* below 2 */
+	    "scrypt:65536:1:1$k9Jx3HqSLOvqCDGw$" KEY128,   /* OpenSSL needs N < 2^(16 r) */
+	};
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		largest_alloc = 0;
+		enum password_verdict v = password_verify(pw, n, huge[i], LOW);
+		if (v != PASSWORD_UNSUPPORTED)
+			fprintf(stderr, "verdict %d for scrypt huge[%zu] \"%s\"\n", (int)v, i,
+			        huge[i]);
+		CHECK(v == PASSWORD_UNSUPPORTED);
+		CHECK(largest_alloc < 1024 * 1024); /* only the dummy PBKDF2 ran */
+		CHECK(password_hash_kind(huge[i]) == PASSWORD_KIND_RESET);
+	}
+	/* the ceilings themselves are accepted (sorted without computing: 256 MiB, 128 MiB and
+	 * 64 MiB, all 2^21 of work) */
+	CHECK(password_hash_kind("scrypt:131072:16:1$k9Jx3HqSLOvqCDGw$" KEY128) ==
+	      PASSWORD_KIND_CHECKABLE);
+	CHECK(password_hash_kind("scrypt:131072:8:2$k9Jx3HqSLOvqCDGw$" KEY128) ==
+	      PASSWORD_KIND_CHECKABLE);
+	CHECK(password_hash_kind("scrypt:65536:8:4$k9Jx3HqSLOvqCDGw$" KEY128) ==
+	      PASSWORD_KIND_CHECKABLE);
+	CHECK(password_hash_kind("scrypt:32768:1:1$k9Jx3HqSLOvqCDGw$" KEY128) ==
+	      PASSWORD_KIND_CHECKABLE);
+
+	/* Werkzeug's default costs one block of 128 r (N + p + 2) bytes, about 32 MiB, and no more
+	 */
+	largest_alloc = 0;
+	CHECK(password_verify(pw, n, SCRYPT_DEFAULT, LOW) == PASSWORD_OK_REHASH);
+	CHECK(largest_alloc == 128UL * 8 * (32768 + 1 + 2));
+}
+
+/* The raw function: RFC 7914 section 12's vectors (the two within our bounds), and its limits. */
+static void test_scrypt_vectors(void)
+{
+	unsigned char dk[64];
+	char out[2 * 64 + 1];
+
+	CHECK(password_scrypt("", 0, "", 0, 16, 1, 1, dk, 64) == MG_OK);
+	hex(dk, 64, out);
+	CHECK_STR(out, "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
+	               "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906");
+	CHECK(password_scrypt("pleaseletmein", 13, "SodiumChloride", 14, 16384, 8, 1, dk, 64) ==
+	      MG_OK);
+	hex(dk, 64, out);
+	CHECK_STR(out, "7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"
+	               "d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887");
+	CHECK(password_scrypt(NULL, 0, NULL, 0, 16, 1, 1, dk, 64) == MG_OK);
+	hex(dk, 64, out);
+	CHECK(strncmp(out, "77d6576238657b20", 16) == 0);
+
+	largest_alloc = 0;
+	CHECK(password_scrypt("x", 1, "s", 1, 1L << 18, 8, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 1L << 40, 8, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16384, 17, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16384, 8, 5, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 131072, 16, 2, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16384, 0, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16384, 8, 0, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16383, 8, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, -16384, 8, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 0, 8, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt(NULL, 1, "s", 1, 16, 1, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, NULL, 1, 16, 1, 1, dk, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16, 1, 1, NULL, 64) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", 1, "s", 1, 16, 1, 1, dk, 0) == MG_ERR_INVALID);
+	CHECK(password_scrypt("x", PASSWORD_MAX_BYTES + 1, "s", 1, 16, 1, 1, dk, 64) ==
+	      MG_ERR_INVALID);
+	CHECK(largest_alloc == 0); /* refused before OpenSSL was asked for anything */
+}
+
 /* password_hash_kind sorts what an import finds in an old database. */
 static void test_kind(void)
 {
@@ -217,8 +420,12 @@ static void test_kind(void)
 	          "pbkdf2:sha256:1000$Qm9yZWRBcGU$"
 	          "16c394c2689eaf439c04edcbb640ea6026512629df1cf48b7dc46189f082f61f") ==
 	      PASSWORD_KIND_CHECKABLE);
-	CHECK(password_hash_kind("scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$00ff") == PASSWORD_KIND_RESET);
-	CHECK(password_hash_kind("scrypt$abc$00ff") == PASSWORD_KIND_RESET);
+	CHECK(password_hash_kind(SCRYPT_DEFAULT) == PASSWORD_KIND_CHECKABLE);
+	CHECK(password_hash_kind("scrypt:1048576:8:1$k9Jx3HqSLOvqCDGw$" KEY128) ==
+	      PASSWORD_KIND_RESET);
+	CHECK(password_hash_kind("scrypt:32768:8:1$k9Jx3HqSLOvqCDGw$00ff") ==
+	      PASSWORD_KIND_INVALID);
+	CHECK(password_hash_kind("scrypt$abc$00ff") == PASSWORD_KIND_INVALID);
 	CHECK(password_hash_kind("pbkdf2:md5:1000$abc$00ff") == PASSWORD_KIND_RESET);
 	CHECK(password_hash_kind(PASSWORD_UNUSABLE) == PASSWORD_KIND_RESET);
 	CHECK(password_hash_kind("plain$$hunter2") == PASSWORD_KIND_INVALID);
@@ -367,11 +574,18 @@ static void test_dummy(void)
 
 int main(void)
 {
+	/* before any other OpenSSL call: afterwards it is refused */
+	if (CRYPTO_set_mem_functions(track_malloc, track_realloc, track_free) != 1) {
+		fprintf(stderr, "test_password: CRYPTO_set_mem_functions refused\n");
+		return 1;
+	}
 	test_vectors();
 	test_round_trip();
 	test_bounds();
 	test_werkzeug();
 	test_werkzeug_digests();
+	test_scrypt();
+	test_scrypt_vectors();
 	test_kind();
 	test_django();
 	test_malformed();

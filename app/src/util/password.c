@@ -1,16 +1,20 @@
-/* password.c: creating, parsing and checking PBKDF2 password hashes (libcrypto). */
+/* password.c: creating, parsing and checking password hashes: PBKDF2, and Werkzeug's scrypt
+ * (libcrypto). */
 #include "util/password.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #define KEY_LEN        32      /* bytes of derived key we store (SHA-256 output size) */
-#define KEY_MAX        64      /* the longest Werkzeug key we check (SHA-512 output size) */
+#define KEY_MAX        64      /* the longest Werkzeug key we check (SHA-512, scrypt) */
+#define SCRYPT_KEY_LEN 64      /* hashlib.scrypt's default dklen, which Werkzeug keeps */
 #define SALT_BYTES     16      /* random bytes in a new salt */
 #define SALT_B64_LEN   24      /* their base64 text, the salt PBKDF2 sees */
 #define KEY_B64_LEN    44      /* base64 of KEY_LEN bytes: 43 characters and one '=' */
@@ -23,7 +27,8 @@ enum stored_kind {
 	STORED_BAD,         /* not a hash we recognise, or malformed */
 	STORED_OURS,        /* pbkdf2_sha256$n$salt$b64 */
 	STORED_WERKZEUG,    /* pbkdf2:<digest of werkzeug_digests>[:n]$salt$hex */
-	STORED_UNSUPPORTED, /* scrypt[:n:r:p]$salt$hex, pbkdf2:<other>[:n]$salt$hex, or "!" */
+	STORED_SCRYPT,      /* scrypt[:N:r:p]$salt$hex within the PASSWORD_SCRYPT_* bounds */
+	STORED_UNSUPPORTED, /* scrypt beyond the bounds, pbkdf2:<other>[:n]$salt$hex, or "!" */
 };
 
 /* The digests of Werkzeug's "pbkdf2:<name>" hashes that we check: hashlib's names, and the
@@ -40,7 +45,8 @@ static const struct werkzeug_digest {
 /* A parsed stored hash; salt points into the stored string. */
 struct stored {
 	enum stored_kind kind;
-	long iterations;
+	long iterations; /* PBKDF2 */
+	long n, r, p;    /* scrypt */
 	const EVP_MD *md;
 	const char *salt;
 	size_t salt_len;
@@ -203,22 +209,53 @@ static enum stored_kind parse_pbkdf2_method(struct field method, long *iteration
 	return STORED_UNSUPPORTED;
 }
 
-/* scrypt_method_valid: "scrypt" or "scrypt:<n>:<r>:<p>", as Werkzeug 2.3+ writes. */
-static bool scrypt_method_valid(struct field method)
+/* scrypt_count: a decimal count without sign, spaces or leading zeros, of any length; a value
+ * above PASSWORD_SCRYPT_WORK_MAX (beyond every bound) reads as PASSWORD_SCRYPT_WORK_MAX + 1,
+ * so no stored number can overflow. */
+static bool scrypt_count(struct field f, long *out)
+{
+	long v = 0;
+	if (f.n == 0 || f.p[0] == '0')
+		return false;
+	for (size_t i = 0; i < f.n; i++) {
+		if (f.p[i] < '0' || f.p[i] > '9')
+			return false;
+		if (v <= PASSWORD_SCRYPT_WORK_MAX)
+			v = v * 10 + (f.p[i] - '0');
+	}
+	*out = v > PASSWORD_SCRYPT_WORK_MAX ? PASSWORD_SCRYPT_WORK_MAX + 1 : v;
+	return true;
+}
+
+/* scrypt_params_ok: n, r and p within the PASSWORD_SCRYPT_* bounds, and valid for OpenSSL (n a
+ * power of two of at least 2, n < 2^(16 r)): what we agree to spend memory and time on. */
+static bool scrypt_params_ok(long n, long r, long p)
+{
+	if (n < 2 || n > PASSWORD_SCRYPT_N_MAX || (n & (n - 1)) != 0)
+		return false;
+	if (r < 1 || r > PASSWORD_SCRYPT_R_MAX || p < 1 || p > PASSWORD_SCRYPT_P_MAX)
+		return false;
+	if (r == 1 && n >= 1L << 16)
+		return false;
+	return n * r * p <= PASSWORD_SCRYPT_WORK_MAX; /* at most 2^23: no overflow */
+}
+
+/* parse_scrypt_method: "scrypt:<N>:<r>:<p>", as Werkzeug 2.3+ writes, or "scrypt" (Werkzeug's
+ * defaults, N=32768 r=8 p=1) → STORED_SCRYPT when the parameters are within our bounds,
+ * STORED_UNSUPPORTED when they are not; anything else → STORED_BAD. */
+static enum stored_kind parse_scrypt_method(struct field method, long *n, long *r, long *p)
 {
 	struct field arg[4];
-	long v;
 	size_t na = split(method.p, method.n, ':', arg, 4);
 	if (!field_is(arg[0], "scrypt"))
-		return false;
-	if (na == 1)
-		return true;
-	if (na != 4)
-		return false;
-	for (size_t i = 1; i < 4; i++)
-		if (!parse_count(arg[i], 1, 999999999L, &v))
-			return false;
-	return true;
+		return STORED_BAD;
+	*n = 32768;
+	*r = 8;
+	*p = 1;
+	if (na != 1 && (na != 4 || !scrypt_count(arg[1], n) || !scrypt_count(arg[2], r) ||
+	                !scrypt_count(arg[3], p)))
+		return STORED_BAD;
+	return scrypt_params_ok(*n, *r, *p) ? STORED_SCRYPT : STORED_UNSUPPORTED;
 }
 
 /* parse_stored: recognise and check every field of a stored hash; st->kind says the outcome.
@@ -256,11 +293,16 @@ static void parse_stored(const char *s, struct stored *st)
 				st->key_len = digest->key_len;
 			} else if (k == STORED_UNSUPPORTED && hex_valid(f[2], HEX_MAX))
 				st->kind = STORED_UNSUPPORTED;
-		} else if (scrypt_method_valid(f[0]) && hex_valid(f[2], HEX_MAX)) {
-			st->kind = STORED_UNSUPPORTED;
+		} else {
+			/* out of bounds or not, the key must be Werkzeug's 64 bytes */
+			enum stored_kind k = parse_scrypt_method(f[0], &st->n, &st->r, &st->p);
+			if (k != STORED_BAD && hex_key(f[2], st->key, SCRYPT_KEY_LEN)) {
+				st->kind = k;
+				st->key_len = SCRYPT_KEY_LEN;
+			}
 		}
 	}
-	if (st->kind != STORED_OURS && st->kind != STORED_WERKZEUG) {
+	if (st->kind != STORED_OURS && st->kind != STORED_WERKZEUG && st->kind != STORED_SCRYPT) {
 		enum stored_kind k = st->kind;
 		OPENSSL_cleanse(st, sizeof(*st)); /* a key may have been decoded before a failure */
 		st->kind = k;
@@ -291,6 +333,25 @@ enum mg_err password_pbkdf2_sha256(const void *password, size_t len, const void 
                                    size_t outlen)
 {
 	return pbkdf2(EVP_sha256(), password, len, salt, salt_len, iterations, out, outlen);
+}
+
+enum mg_err password_scrypt(const void *password, size_t len, const void *salt, size_t salt_len,
+                            long n, long r, long p, unsigned char *out, size_t outlen)
+{
+	if ((password == NULL && len > 0) || (salt == NULL && salt_len > 0) || out == NULL)
+		return MG_ERR_INVALID;
+	if (len > PASSWORD_MAX_BYTES || salt_len > STORED_MAX || outlen == 0 || outlen > 1024 ||
+	    !scrypt_params_ok(n, r, p))
+		return MG_ERR_INVALID;
+	/* exactly what OpenSSL allocates: B (128 r p bytes), then V, X and T (128 r (n + 2)) */
+	uint64_t maxmem = 128 * (uint64_t)r * ((uint64_t)n + (uint64_t)p + 2);
+	if (EVP_PBE_scrypt(len > 0 ? password : "", len,
+	                   salt_len > 0 ? salt : (const unsigned char *)"", salt_len, (uint64_t)n,
+	                   (uint64_t)r, (uint64_t)p, maxmem, out, outlen) != 1) {
+		ERR_clear_error(); /* out of memory: leave no stale error for libpq's TLS */
+		return MG_ERR_INTERNAL;
+	}
+	return MG_OK;
 }
 
 enum mg_err password_hash(const char *password, size_t len, long iterations, char *out,
@@ -368,12 +429,16 @@ enum password_verdict password_verify(const char *password, size_t len, const ch
 	}
 	if (st.kind == STORED_BAD)
 		return PASSWORD_MISMATCH;
-	if (pbkdf2(st.md, password, len, st.salt, st.salt_len, st.iterations, key, st.key_len) !=
-	    MG_OK)
+	if (st.kind == STORED_SCRYPT) {
+		if (password_scrypt(password, len, st.salt, st.salt_len, st.n, st.r, st.p, key,
+		                    st.key_len) != MG_OK)
+			goto out;
+	} else if (pbkdf2(st.md, password, len, st.salt, st.salt_len, st.iterations, key,
+	                  st.key_len) != MG_OK)
 		goto out;
 	if (CRYPTO_memcmp(key, st.key, st.key_len) != 0)
 		goto out;
-	if (st.kind == STORED_WERKZEUG || st.iterations < configured_iterations)
+	if (st.kind != STORED_OURS || st.iterations < configured_iterations)
 		v = PASSWORD_OK_REHASH;
 	else
 		v = PASSWORD_OK;
@@ -404,6 +469,7 @@ enum password_kind password_hash_kind(const char *stored)
 	switch (k) {
 	case STORED_OURS:
 	case STORED_WERKZEUG:
+	case STORED_SCRYPT:
 		return PASSWORD_KIND_CHECKABLE;
 	case STORED_UNSUPPORTED:
 		return PASSWORD_KIND_RESET;

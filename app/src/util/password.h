@@ -1,4 +1,5 @@
-/* password.h: PBKDF2 password hashes for user accounts (ours, Django's and Werkzeug's). */
+/* password.h: password hashes for user accounts: ours and Django's (PBKDF2), Werkzeug's (PBKDF2
+ * and scrypt). */
 #ifndef MG_PASSWORD_H
 #define MG_PASSWORD_H
 
@@ -15,6 +16,17 @@
 #define PASSWORD_ITERATIONS_MAX     10000000L
 #define PASSWORD_ITERATIONS_DEFAULT 600000L
 
+/* The Werkzeug scrypt parameters we check (docs/passwords.md): N a power of two in
+ * [2, PASSWORD_SCRYPT_N_MAX], r and p from 1 to their maximum, N * r * p at most
+ * PASSWORD_SCRYPT_WORK_MAX. Werkzeug's default, scrypt:32768:8:1, needs 32 MiB (128 * N * r
+ * bytes) and 2^18 of work; the ceiling is 256 MiB and 8 times that work (about a second). A
+ * stored hash outside these bounds is never computed: PASSWORD_UNSUPPORTED, like a method we
+ * lack. */
+#define PASSWORD_SCRYPT_N_MAX    (1L << 17)
+#define PASSWORD_SCRYPT_R_MAX    16L
+#define PASSWORD_SCRYPT_P_MAX    4L
+#define PASSWORD_SCRYPT_WORK_MAX (1L << 21)
+
 /* The size of the buffer password_hash writes into, NUL included (a hash is at most 93 bytes:
  * "pbkdf2_sha256$" 8 digits "$" 24 "$" 44). */
 #define PASSWORD_HASH_MAX 128
@@ -28,9 +40,9 @@ enum password_verdict {
 	PASSWORD_MISMATCH,    /* wrong password, or a stored string we cannot parse */
 	PASSWORD_OK,          /* right password, stored hash is current */
 	PASSWORD_OK_REHASH,   /* right password; store password_hash() of it now */
-	PASSWORD_UNSUPPORTED, /* a recognised hash we cannot check (Werkzeug scrypt, pbkdf2 with a
-	                       * digest we do not have, PASSWORD_UNUSABLE): the user must reset the
-	                       * password */
+	PASSWORD_UNSUPPORTED, /* a recognised hash we cannot check (pbkdf2 with a digest we do not
+	                       * have, Werkzeug scrypt beyond the PASSWORD_SCRYPT_* bounds,
+	                       * PASSWORD_UNUSABLE): the user must reset the password */
 };
 
 /* What a stored string is, for tools that take hashes from elsewhere (import-flask). */
@@ -57,14 +69,18 @@ enum mg_err password_hash(const char *password, size_t len, long iterations, cha
  *   pbkdf2:<digest>:<n>$<salt>$<hex key>     Werkzeug's (salt used as its ASCII text), with
  *                                            digest sha256, sha1, sha224, sha384 or sha512
  *                                            and a key of that digest's size;
- *   pbkdf2:<digest>$<salt>$<hex key>         Werkzeug's without a count: n = 260000.
+ *   pbkdf2:<digest>$<salt>$<hex key>         Werkzeug's without a count: n = 260000;
+ *   scrypt:<N>:<r>:<p>$<salt>$<hex key>      Werkzeug 2.3+'s default: scrypt (RFC 7914) of
+ *                                            the password and the salt's ASCII text, a
+ *                                            64-byte key; "scrypt$…" is N=32768, r=8, p=1.
  * Returns PASSWORD_OK, or PASSWORD_OK_REHASH when the password matches but the hash is
  * Werkzeug's or has fewer than configured_iterations iterations; PASSWORD_UNSUPPORTED for
- * Werkzeug scrypt and pbkdf2:<other digest> hashes and for PASSWORD_UNUSABLE (after burning
- * the time of a real verify);
+ * pbkdf2:<other digest> hashes, scrypt hashes outside the PASSWORD_SCRYPT_* bounds and
+ * PASSWORD_UNUSABLE (after burning the time of a real verify);
  * PASSWORD_MISMATCH for a wrong password, a password over PASSWORD_MAX_BYTES, a NULL or
  * malformed stored string, or an iteration count outside the PASSWORD_ITERATIONS_* bounds.
- * The key comparison is constant-time. */
+ * The key comparison is constant-time. A scrypt check allocates 128 * r * (N + p + 2) bytes
+ * (32 MiB for Werkzeug's default) for its duration. */
 enum password_verdict password_verify(const char *password, size_t len, const char *stored,
                                       long configured_iterations);
 
@@ -74,7 +90,7 @@ enum password_verdict password_verify(const char *password, size_t len, const ch
 void password_dummy_verify(const char *password, size_t len, long iterations);
 
 /* password_hash_iterations: the PBKDF2 iteration count of a stored hash that password_verify
- * would check, or 0 when stored is NULL, malformed or unsupported. */
+ * would check, or 0 when stored is NULL, malformed, unsupported or scrypt. */
 long password_hash_iterations(const char *stored);
 
 /* password_hash_kind: whether password_verify can check stored (any string, NULL included),
@@ -89,5 +105,13 @@ enum password_kind password_hash_kind(const char *stored);
 enum mg_err password_pbkdf2_sha256(const void *password, size_t len, const void *salt,
                                    size_t salt_len, long iterations, unsigned char *out,
                                    size_t outlen);
+
+/* password_scrypt: the raw scrypt (RFC 7914) of the len bytes at password (at most
+ * PASSWORD_MAX_BYTES) and the salt_len bytes at salt (at most 512), writing outlen bytes
+ * (1..1024) to out; exported for the published test vectors. Returns MG_ERR_INVALID when n, r
+ * or p is outside the PASSWORD_SCRYPT_* bounds (nothing is allocated then) or another argument
+ * is out of range, MG_ERR_INTERNAL when OpenSSL fails (out of memory, say). */
+enum mg_err password_scrypt(const void *password, size_t len, const void *salt, size_t salt_len,
+                            long n, long r, long p, unsigned char *out, size_t outlen);
 
 #endif
