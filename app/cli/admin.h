@@ -27,6 +27,8 @@ int cmd_set_password(const struct config *cfg, int argc, char **argv);
 int cmd_list_users(const struct config *cfg, int argc, char **argv);
 int cmd_promote(const struct config *cfg, int argc, char **argv);
 int cmd_demote(const struct config *cfg, int argc, char **argv);
+/* sessions.c: end-sessions USER | --all (log out at once, with audit entries). */
+int cmd_end_sessions(const struct config *cfg, int argc, char **argv);
 /* import_flask.c: the Flask original's database, in one transaction. */
 int cmd_import_flask(const struct config *cfg, int argc, char **argv);
 

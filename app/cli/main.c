@@ -44,6 +44,9 @@ static const struct command commands[] = {
     {"demote", cmd_demote, "USER",
      "Take USER's admin rights away; the last admin cannot be demoted."},
     {"--remove", cmd_demote, "USER", "The same as demote (make_admin.py's spelling)."},
+    {"end-sessions", cmd_end_sessions, "USER | --all",
+     "End every session of USER, or of every user with --all: their browsers are logged out\n"
+     "at their next request. Each user concerned gets an audit entry."},
     {"help", cmd_help, "", "Print this text."},
 };
 

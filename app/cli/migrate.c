@@ -19,6 +19,7 @@
 enum stmt {
 	S_TRY_LOCK,
 	S_LOCK,
+	S_OWNER,
 	S_CREATE,
 	S_EXISTS,
 	S_APPLIED,
@@ -32,6 +33,9 @@ enum stmt {
 static const char *const sql[S__MAX] = {
     [S_TRY_LOCK] = "SELECT pg_try_advisory_lock(" MG_LOCK_CLASS ", " MG_LOCK_MIGRATE ")",
     [S_LOCK] = "SELECT pg_advisory_lock(" MG_LOCK_CLASS ", " MG_LOCK_MIGRATE ")",
+    /* who we are, and who owns the migrated schema (NULL before the first migrate) */
+    [S_OWNER] = "SELECT current_user, (SELECT pg_get_userbyid(relowner) FROM pg_class"
+                " WHERE oid = to_regclass('schema_migrations'))",
     [S_CREATE] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " filename text PRIMARY KEY,"
                  " checksum text NOT NULL,"
@@ -339,6 +343,26 @@ static int migrate_status(PGconn *conn, struct plan *p)
 	return problems > 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/* owner_ok: false (with a message) when schema_migrations belongs to another role than ours.
+ * Objects created by another role would be owned by it, and a later migration run as the
+ * owner could not alter them; the application's role, which may not create anything, would
+ * only get "permission denied" (docs/operations.md, "Database roles"). */
+static bool owner_ok(PGconn *conn)
+{
+	PGresult *res = admin_db_exec(conn, "migrate", sql[S_OWNER], 0, NULL);
+	if (res == NULL)
+		return false;
+	bool ok =
+	    PQgetisnull(res, 0, 1) || strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) == 0;
+	if (!ok)
+		admin_warn("migrate must run as the role that owns the schema, %s (the owner of "
+		           "schema_migrations), not as %s: use that role's MUSICGRAPH_DATABASE_URL "
+		           "(installed: /etc/musicgraph/migrate.env); nothing was changed",
+		           PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ok;
+}
+
 static int migrate_apply(PGconn *conn, struct plan *p)
 {
 	PGresult *res = admin_db_exec(conn, "migrate lock", sql[S_TRY_LOCK], 0, NULL);
@@ -351,6 +375,8 @@ static int migrate_apply(PGconn *conn, struct plan *p)
 		if (admin_db_cmd(conn, "migrate lock", sql[S_LOCK], 0, NULL) != MG_OK)
 			return EXIT_FAIL;
 	}
+	if (!owner_ok(conn))
+		return EXIT_FAIL;
 	if (admin_db_cmd(conn, "schema_migrations", sql[S_CREATE], 0, NULL) != MG_OK)
 		return EXIT_FAIL;
 	res = admin_db_exec(conn, "schema_migrations", sql[S_APPLIED], 0, NULL);

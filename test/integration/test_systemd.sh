@@ -15,7 +15,7 @@ set -u
 : "${MG_SOURCE_DIR:?set MG_SOURCE_DIR to the repository root}"
 : "${MG_SERVER:?set MG_SERVER to the musicgraph binary}"
 : "${MG_ADMIN:?set MG_ADMIN to the musicgraph-admin binary}"
-UNITS="musicgraph.socket musicgraph.service musicgraph-migrate.service"
+UNITS="musicgraph.socket musicgraph.service musicgraph-migrate.service musicgraph-backup.service musicgraph-backup.timer"
 MAX_EXPOSURE=2.0
 
 passed=0

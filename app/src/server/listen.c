@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,11 +158,37 @@ static int wait_readable(int fd, const sigset_t *wait_mask)
 	return ppoll(&p, 1, NULL, wait_mask) < 0 ? -1 : 0;
 }
 
+/* signal_waiting: a signal that wait_mask unblocks is pending. epoll_pwait and ppoll report a
+ * readable socket before they deliver such a signal, and put the blocking mask back when they
+ * return events; so while connections keep queueing (more clients than workers), a worker
+ * that only took SIGTERM inside the wait would never take it: a restart would wait the whole
+ * MUSICGRAPH_SHUTDOWN_TIMEOUT and then kill the worker in the middle of a request. */
+static bool signal_waiting(const sigset_t *wait_mask)
+{
+	sigset_t pending;
+	if (sigpending(&pending) != 0)
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&pending, sig) == 1 && sigismember(wait_mask, sig) == 0)
+			return true;
+	return false;
+}
+
 int listen_accept(int fd, const sigset_t *wait_mask)
 {
 	for (;;) {
 		if (wait_readable(fd, wait_mask) != 0)
 			return -1; /* EINTR: a signal arrived while we waited */
+		if (signal_waiting(wait_mask)) {
+			/* take it now, as the wait would have (POSIX: a pending signal that
+			 * sigprocmask unblocks is delivered before it returns), instead of
+			 * accepting */
+			sigset_t old;
+			sigprocmask(SIG_SETMASK, wait_mask, &old);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			errno = EINTR;
+			return -1;
+		}
 		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC); /* the new socket blocks */
 		if (c >= 0) {
 			int one = 1; /* replies go out whole, without Nagle's delay */
