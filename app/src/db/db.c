@@ -130,12 +130,16 @@ static enum mg_err map_failure(struct db *db, PGresult *r, const char *what, con
 static PGresult *run(struct db *db, const struct db_stmt *st, const char *const *params)
 {
 	if (!is_prepared(db, st)) {
+		/* the table of prepared statements is full: run this one unprepared rather than
+		 * prepare its name a second time (which PostgreSQL refuses) */
+		if (db->nprepared == DB_MAX_PREPARED)
+			return PQexecParams(db->conn, st->sql, st->nparams, NULL, params, NULL,
+			                    NULL, 0);
 		PGresult *p = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
 		if (PQresultStatus(p) != PGRES_COMMAND_OK)
 			return p;
 		PQclear(p);
-		if (db->nprepared < DB_MAX_PREPARED)
-			db->prepared[db->nprepared++] = st;
+		db->prepared[db->nprepared++] = st;
 	}
 	return PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
 }

@@ -17,7 +17,11 @@ struct db_stmt {
 	int nparams;
 };
 
+/* statements a connection prepares; further ones run unprepared (the sanitizer build sets it
+ * low, so that its test run covers that path too) */
+#ifndef DB_MAX_PREPARED
 #define DB_MAX_PREPARED 128
+#endif
 
 struct db {
 	PGconn *conn;
