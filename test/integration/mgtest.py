@@ -212,6 +212,11 @@ class Client:
         if self.use_cookies:
             self._store_cookies(resp.headers.get_all("Set-Cookie") or [])
         self.last = resp
+        # every HTML page any test fetches must be well-formed HTML5 (html5lib, strict);
+        # not a redirect's body, which browsers never show (nginx's own for the HTTP port)
+        if (resp.body and not 300 <= resp.status < 400 and
+                (resp.headers.get("Content-Type") or "").startswith("text/html")):
+            check_html(resp.body, f"{method} {path} ({resp.status})")
         return resp
 
     def _store_cookies(self, set_cookies):

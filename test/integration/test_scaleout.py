@@ -320,6 +320,14 @@ http {{
 		ssl_certificate_key {key};
 		client_max_body_size 2m;
 
+		# a well-formed error page, as in the production site (tests check every page)
+		error_page 502 504 /.musicgraph-error;
+		location = /.musicgraph-error {{
+			internal;
+			default_type "text/html; charset=utf-8";
+			return 200 '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>$status - Music Graph</title></head><body><h1>HTTP status $status</h1></body></html>\n';
+		}}
+
 		location / {{
 			fastcgi_pass musicgraph;
 			fastcgi_next_upstream error timeout;
