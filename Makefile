@@ -1,5 +1,5 @@
 # Music Graph: thin wrappers; the work is done by scripts/ (see docs/development.md).
-.PHONY: run test build clean format
+.PHONY: run test build clean format bench
 
 # Install what is missing, build, and serve https://localhost:8443 until Ctrl-C (state in .run/).
 run:
@@ -8,6 +8,11 @@ run:
 # Everything: -Werror build + ctest, ASan/UBSan build + ctest, clang-format check.
 test:
 	bash scripts/test.sh
+
+# Figures, not a test: wrk against a private stack vs nginx serving the same bytes
+# (docs/performance.md). BENCH_SECONDS, BENCH_RUNS, BENCH_SKIP_10X=1 tune it.
+bench:
+	bash test/bench/run.sh
 
 build:
 	SETUP_SKIP_NPM=1 bash scripts/setup-debian.sh
