@@ -1,5 +1,5 @@
 # Music Graph: thin wrappers; the work is done by scripts/ (see docs/development.md).
-.PHONY: run test build clean format bench
+.PHONY: run test build clean format bench fuzz
 
 # Install what is missing, build, and serve https://localhost:8443 until Ctrl-C (state in .run/).
 run:
@@ -13,6 +13,12 @@ test:
 # (docs/performance.md). BENCH_SECONDS, BENCH_RUNS, BENCH_SKIP_10X=1 tune it.
 bench:
 	bash test/bench/run.sh
+
+# Long libFuzzer runs (docs/fuzzing.md): FUZZ_SECONDS (default 600) per target, FUZZ_JOBS at
+# once; what adds coverage is merged into test/fuzz/corpus/.
+fuzz:
+	SETUP_SKIP_NPM=1 bash scripts/setup-debian.sh
+	bash test/fuzz/run.sh long
 
 build:
 	SETUP_SKIP_NPM=1 bash scripts/setup-debian.sh

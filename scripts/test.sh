@@ -7,12 +7,14 @@
 #   4. build-asan/  -DMUSICGRAPH_SANITIZE=ON -DMUSICGRAPH_WERROR=ON, then ctest again with
 #                   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
 #                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-#   5. clang-format: every tracked (or new, not ignored) *.c / *.h is formatted
+#   5. build-fuzz/  the libFuzzer targets (clang): test/fuzz/run.sh test replays test/fuzz/corpus
+#                   and crashers, then fuzzes each target FUZZ_TEST_SECONDS (default 10)
+#   6. clang-format: every tracked (or new, not ignored) *.c / *.h is formatted
 # Every step runs even when an earlier one failed (except after a failed setup); the last line
 # is "summary: N passed, M failed" (ctest tests + the format check; failed steps count as
 # failures), and the exit status is 1 when anything failed.
 #
-# Environment: TEST_SKIP_ASAN=1 skips step 4; TEST_BUILD_DIR / TEST_ASAN_DIR move the folders; CTEST_ARGS="-R smoke" is passed to both ctest
+# Environment: TEST_SKIP_ASAN=1 skips step 4; TEST_SKIP_FUZZ=1 skips step 5; TEST_BUILD_DIR / TEST_ASAN_DIR move the folders; CTEST_ARGS="-R smoke" is passed to both ctest
 # runs (e.g. CTEST_ARGS="-L unit" or "-R integration.smoke").
 set -uo pipefail
 
@@ -119,6 +121,13 @@ if [ "${TEST_SKIP_ASAN:-0}" != 1 ]; then
 	fi
 else
 	record "$BA/ + ctest" "skipped (TEST_SKIP_ASAN=1)"
+fi
+
+if [ "${TEST_SKIP_FUZZ:-0}" != 1 ]; then
+	banner "fuzz (test/fuzz/run.sh test: replay, ${FUZZ_TEST_SECONDS:-10} s per target)"
+	step "fuzz (replay + ${FUZZ_TEST_SECONDS:-10} s per target)" bash test/fuzz/run.sh test
+else
+	record "fuzz" "skipped (TEST_SKIP_FUZZ=1)"
 fi
 
 banner "clang-format"
