@@ -504,6 +504,25 @@ def psql(sql, *params, url=None, superuser=False, timeout=60):
     return rows
 
 
+def stored_hash(password):
+    """The server's own stored format for password: pbkdf2_sha256$n$<b64 salt>$<b64 key>,
+    PBKDF2-HMAC-SHA256 over the salt field's text, n = MUSICGRAPH_PBKDF2_ITERATIONS."""
+    import base64
+    import hashlib
+    import secrets
+    n = int(env("MUSICGRAPH_PBKDF2_ITERATIONS", "600000"))
+    salt = base64.b64encode(secrets.token_bytes(16)).decode("ascii")
+    key = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), n, 32)
+    return f"pbkdf2_sha256${n}${salt}${base64.b64encode(key).decode('ascii')}"
+
+
+def insert_user(name, password, admin=False):
+    """Add an account straight into the database (email NAME@example.org); returns its id."""
+    return psql("INSERT INTO users (username, email, password_hash, is_admin) "
+                "VALUES ($1, $2, $3, $4) RETURNING id",
+                name, f"{name}@example.org", stored_hash(password), admin)[0][0]
+
+
 def _with_user(url, user):
     u = urllib.parse.urlsplit(url)
     q = [(k, v) for k, v in urllib.parse.parse_qsl(u.query) if k != "user"]

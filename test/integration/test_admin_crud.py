@@ -7,8 +7,6 @@ in once through /login. Every genre and band the tests make has a slug starting 
 "zt<run>-" and is deleted at exit, together with the two users.
 """
 import atexit
-import base64
-import hashlib
 import json
 import re
 import secrets
@@ -30,14 +28,6 @@ STALE_BAND = ("This band was changed by someone else since you opened the form. 
 # ---------------------------------------------------------------------------------------------
 # Users and clients
 
-def pbkdf2_hash(password):
-    """pbkdf2_sha256$n$<b64 salt>$<b64 key>; PBKDF2 takes the salt's base64 TEXT (Django)."""
-    n = int(env("MUSICGRAPH_PBKDF2_ITERATIONS", "600000"))
-    salt = base64.b64encode(secrets.token_bytes(16)).decode("ascii")
-    dk = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), n, 32)
-    return f"pbkdf2_sha256${n}${salt}${base64.b64encode(dk).decode('ascii')}"
-
-
 _users = {}
 _clients = {}
 
@@ -47,7 +37,7 @@ def make_user(role):
     password = "mg-" + secrets.token_urlsafe(15)
     (uid,) = psql("INSERT INTO users (username, email, password_hash, is_admin) "
                   "VALUES ($1, $2, $3, $4) RETURNING id",
-                  name, f"{name}@example.org", pbkdf2_hash(password), role == "admin")[0]
+                  name, f"{name}@example.org", mgtest.stored_hash(password), role == "admin")[0]
     _users[role] = {"id": uid, "username": name, "password": password}
     return _users[role]
 

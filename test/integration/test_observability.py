@@ -1,8 +1,6 @@
 """test_observability.py: the request log (one line per request, its id shared with nginx's
 access log, no secret in any log) and the Prometheus metrics endpoint (loopback-only nginx
 server; counts requests, latencies, worker restarts and database errors)."""
-import base64
-import hashlib
 import os
 import re
 import secrets
@@ -49,13 +47,7 @@ def scrape():
 def make_user():
     name = f"obs_{secrets.token_hex(3)}"
     password = "mg-" + secrets.token_urlsafe(15)
-    n = int(env("MUSICGRAPH_PBKDF2_ITERATIONS", "600000"))
-    salt = base64.b64encode(secrets.token_bytes(16)).decode("ascii")
-    dk = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode("ascii"), n, 32)
-    stored = f"pbkdf2_sha256${n}${salt}${base64.b64encode(dk).decode('ascii')}"
-    (uid,) = psql("INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) "
-                  "RETURNING id", name, f"{name}@example.org", stored)[0]
-    return uid, name, password
+    return mgtest.insert_user(name, password), name, password
 
 
 def test_request_id_ties_the_app_log_to_the_nginx_log():

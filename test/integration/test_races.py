@@ -3,8 +3,6 @@ registrations of one username and twenty creations of one genre id at the same i
 exactly one row and a clear message to everyone else, never a 5xx; a worker killed while
 POSTs are in flight applies none of them twice; a database outage loses no committed data
 and no session."""
-import base64
-import hashlib
 import os
 import secrets
 import signal
@@ -52,11 +50,7 @@ def all_at_once(jobs):
 def make_admin():
     name = f"race_admin_{RUN}"
     password = "mg-" + secrets.token_urlsafe(15)
-    n = int(env("MUSICGRAPH_PBKDF2_ITERATIONS", "600000"))
-    salt = base64.b64encode(secrets.token_bytes(16)).decode("ascii")
-    dk = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode("ascii"), n, 32)
-    psql("INSERT INTO users (username, email, password_hash, is_admin) VALUES ($1, $2, $3, true)",
-         name, f"{name}@example.org", f"pbkdf2_sha256${n}${salt}${base64.b64encode(dk).decode()}")
+    mgtest.insert_user(name, password, admin=True)
     c = Client()
     token = form_fields(c.get("/login").body, "/login")["csrf_token"]
     r = c.post("/login", {"username": name, "password": password, "csrf_token": token,
