@@ -33,13 +33,7 @@ void ierr_add(struct import_errors *e, int file, const char *path, unsigned long
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	int len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *msg = arena_alloc(e->a, len > 0 ? (size_t)len + 1 : 1);
-	msg[0] = '\0';
-	va_start(ap, fmt);
-	if (len > 0)
-		vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	const char *msg = arena_vsprintf(e->a, fmt, ap);
 	va_end(ap);
 	struct import_error *x = &e->v[e->n];
 	x->file = file;

@@ -23,13 +23,7 @@ void flask_note(struct flask_import *im, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *msg = arena_alloc(im->a, len > 0 ? (size_t)len + 1 : 1);
-	msg[0] = '\0';
-	va_start(ap, fmt);
-	if (len > 0)
-		vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	const char *msg = arena_vsprintf(im->a, fmt, ap);
 	va_end(ap);
 	if ((im->nnotes & (im->nnotes - 1)) == 0) { /* 0, 1, 2, 4, …: grow */
 		const char **v = arena_alloc(im->a, (im->nnotes ? im->nnotes * 2 : 1) * sizeof(*v));

@@ -23,6 +23,9 @@ void *arena_memdup(struct arena *a, const void *p, size_t n);
 /* arena_sprintf: formatted string for our own text (numbers, fixed words); user data never goes
  * through a format string into markup — see render/html.h. */
 char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* arena_vsprintf: arena_sprintf with a va_list (ap is used up, as by vsnprintf). */
+char *arena_vsprintf(struct arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* arena_defer: call fn(arg) when the arena is reset or freed (PGresult, cmark nodes, buffers). */
 void arena_defer(struct arena *a, void (*fn)(void *), void *arg);
