@@ -13,6 +13,9 @@
 #   stack.sh restart-db STATE      stop + start PostgreSQL only
 #   stack.sh stop-db / start-db STATE   the two halves (to see the app while the DB is down)
 #   stack.sh restart-server STATE  stop + start musicgraph only (env gets the new pid)
+#   stack.sh auth-limit STATE RATE BURST
+#                                  nginx's limit on POSTs to /login and /register (e.g. 10r/m
+#                                  10, as nginx/musicgraph.conf ships): rewrite, reload nginx
 #   stack.sh createdb STATE NAME   new empty database NAME owned by the app role; prints its URL
 #   stack.sh dropdb STATE NAME     drop it (WITH FORCE)
 #   stack.sh with-empty-db STATE PREFIX -- CMD [ARG...]
@@ -877,6 +880,28 @@ cmd_restart_server() {
 	say "musicgraph restarted (pid $SERVER_PID)"
 }
 
+cmd_auth_limit() { # STATE RATE BURST
+	set_state "$1" || die "$1 does not exist"
+	load_settings
+	[[ $2 =~ ^[0-9]+r/[sm]$ && $3 =~ ^[0-9]+$ ]] || die "auth-limit: RATE must look like 10r/m and BURST be a number"
+	AUTH_RATE=$2
+	AUTH_BURST=$3
+	NGINX=$(find_tool nginx) || die "nginx is not installed"
+	nginx_write_conf
+	nginx_cmd -t -q || die "nginx -t rejected $STATE/nginx.conf"
+	sed -i -e "s|^AUTH_RATE=.*|AUTH_RATE=$AUTH_RATE|" -e "s|^AUTH_BURST=.*|AUTH_BURST=$AUTH_BURST|" "$STATE/stack.settings"
+	nginx_cmd -s reload
+	# the reload is asynchronous: wait until no worker of the old configuration is left
+	local deadline=$((SECONDS + 10)) master
+	master=$(cat "$STATE/nginx.master.pid")
+	while [ "$(pgrep -P "$master" -c -f 'worker process is shutting down' || true)" != 0 ]; do
+		[ "$SECONDS" -lt "$deadline" ] || die "old nginx workers did not finish"
+		sleep 0.1
+	done
+	sleep 0.3 # the new workers start before the old ones are told to stop
+	say "nginx: POST /login and /register limited to $AUTH_RATE, burst $AUTH_BURST"
+}
+
 check_dbname() {
 	[[ $1 =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "database name must match [a-z_][a-z0-9_]*: '$1'"
 }
@@ -936,6 +961,7 @@ main() {
 	stop-db) cmd_restart_db "$1" stop ;;
 	start-db) cmd_restart_db "$1" start ;;
 	restart-server) cmd_restart_server "$1" ;;
+	auth-limit) [ $# -eq 3 ] || usage; cmd_auth_limit "$@" ;;
 	createdb) [ $# -eq 2 ] || usage; cmd_createdb "$@" ;;
 	dropdb) [ $# -eq 2 ] || usage; cmd_dropdb "$@" ;;
 	with-empty-db) [ $# -ge 3 ] || usage; cmd_with_empty_db "$@" ;;
