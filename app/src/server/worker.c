@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define PURGE_INTERVAL 300 /* seconds between a worker's housekeeping runs */
@@ -146,6 +147,18 @@ static long long elapsed_us(const struct timespec *since)
 	       (now.tv_nsec - since->tv_nsec) / 1000;
 }
 
+/* nothing_unread: nginx has sent nothing we have not read, so a plain close() sends FIN, not
+ * RST, and libfcgi's lingering close (shutdown, then wait up to 2 s for nginx to close its
+ * end first) would only keep this worker from the next connection. */
+static int nothing_unread(int fd)
+{
+	int n = 0;
+	return ioctl(fd, FIONREAD, &n) == 0 && n == 0;
+}
+
+/* serve: one request on the connection in fr. The reply is complete (libfcgi sends the
+ * end-of-request record when both output streams are closed) before the log line is
+ * written, so it does not wait for the log. */
 static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
 {
 	struct timespec start;
@@ -161,6 +174,8 @@ static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
 		response_header_set(&resp, "Cache-Control", "no-store"); /* personal pages */
 	request_drain_body(&req);
 	response_write(&resp, fr->out, req.head);
+	FCGX_FClose(fr->err);
+	FCGX_FClose(fr->out);
 	long long us = elapsed_us(&start);
 	request_log(&req, resp.status, us);
 	metrics_request(w->index, resp.status, us, w->db.errors - db_errors);
@@ -225,6 +240,7 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 		 * pinning the worker to one idle keep-alive connection while others queue */
 		fr.keepConnection = 0;
 		serve(&w, &fr, a);
+		fr.detached = nothing_unread(fr.ipcFd);
 		FCGX_Finish_r(&fr);
 		arena_reset(a);
 		housekeeping(&w, a);
