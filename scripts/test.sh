@@ -3,7 +3,8 @@
 #
 #   1. scripts/setup-debian.sh (missing packages, npm ci)
 #   2. the front end (npm run build), so the stack serves the real bundle
-#   3. build/       -DMUSICGRAPH_WERROR=ON, then ctest (unit + integration on a real stack)
+#   3. build/       -DMUSICGRAPH_WERROR=ON, then ctest (unit + integration on a real stack, and
+#                   the unit tests under valgrind: label valgrind, docs/development.md)
 #   4. build-asan/  -DMUSICGRAPH_SANITIZE=ON -DMUSICGRAPH_WERROR=ON, then ctest again with
 #                   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
 #                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
