@@ -26,7 +26,7 @@ struct admin_result {
 	 * trigger (MG001: the page names the cycle) */
 	const char *field, *message;
 	bool cycle;
-	const char *name; /* delete: the record's name once it was found */
+	const char *name; /* update, delete: the record's name once it was found */
 };
 
 /* One constraint failure in words; a table of them ends with a row whose sqlstate is NULL. */

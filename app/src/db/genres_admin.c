@@ -1,4 +1,5 @@
-/* genres_admin.c: SQL statements for the admin's genre list and genre writes. */
+/* genres_admin.c: SQL statements for the admin's genre list and genre writes, and the genre's
+ * own delete (refused while in use; secondary band links go with it). */
 #include "db/genres_admin.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -10,31 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the shared statements (enum admin_stmt), then these */
 enum {
-	STMT_LOCK,
-	STMT_LIST,
-	STMT_GET,
-	STMT_GET_LOCKED,
-	STMT_PARENTS,
+	STMT_LIST = ADMIN_STMT__MAX,
 	STMT_ALIASES,
-	STMT_INSERT,
-	STMT_UPDATE,
-	STMT_LINKS_DELETE,
-	STMT_LINKS_INSERT,
 	STMT_CHILDREN,
 	STMT_PRIMARY_OF,
 	STMT_BAND_LINKS,
 	STMT_BAND_LINKS_DELETE,
-	STMT_DELETE,
 	STMT__MAX
 };
 
 #define SQL_GET "SELECT name, parent_id, description_md, version FROM genres WHERE id = $1"
 
 static const struct db_stmt stmts[STMT__MAX] = {
-    /* graph writers take turns on this row (the importers lock it first too) */
-    [STMT_LOCK] = {"genres_admin_lock",
-                   "SELECT version FROM data_version WHERE singleton FOR UPDATE", 0},
     [STMT_LIST] = {"genres_admin_list",
                    "SELECT g.id, g.name, t.type, g.parent_id, p.name,"
                    " (SELECT count(*) FROM genre_parents x WHERE x.genre_id = g.id),"
@@ -44,34 +34,34 @@ static const struct db_stmt stmts[STMT__MAX] = {
                    " LEFT JOIN genres p ON p.id = g.parent_id"
                    " ORDER BY lower(g.name), g.id COLLATE \"C\"",
                    0},
-    [STMT_GET] = {"genres_admin_get", SQL_GET, 1},
-    [STMT_GET_LOCKED] = {"genres_admin_get_locked", SQL_GET " FOR UPDATE", 1},
-    [STMT_PARENTS] = {"genres_admin_list_parents",
-                      "SELECT parent_id FROM genre_parents WHERE genre_id = $1"
-                      " ORDER BY parent_id COLLATE \"C\"",
-                      1},
+    [ADMIN_STMT_GET] = {"genres_admin_get", SQL_GET, 1},
+    [ADMIN_STMT_GET_LOCKED] = {"genres_admin_get_locked", SQL_GET " FOR UPDATE", 1},
+    [ADMIN_STMT_LINKS] = {"genres_admin_list_parents",
+                          "SELECT parent_id FROM genre_parents WHERE genre_id = $1"
+                          " ORDER BY parent_id COLLATE \"C\"",
+                          1},
     [STMT_ALIASES] = {"genres_admin_list_aliases",
                       "SELECT alias FROM genre_aliases WHERE genre_id = $1"
                       " ORDER BY alias COLLATE \"C\"",
                       1},
-    [STMT_INSERT] = {"genres_admin_insert",
-                     "INSERT INTO genres (id, name, parent_id, description_md)"
-                     " VALUES ($1, $2, nullif($3, ''), $4)",
-                     4},
-    [STMT_UPDATE] = {"genres_admin_update",
-                     "UPDATE genres SET name = $3, parent_id = nullif($4, ''),"
-                     " description_md = $5 WHERE id = $1 AND version = $2::int",
-                     5},
+    [ADMIN_STMT_INSERT] = {"genres_admin_insert",
+                           "INSERT INTO genres (id, name, parent_id, description_md)"
+                           " VALUES ($1, $2, nullif($3, ''), $4)",
+                           4},
+    [ADMIN_STMT_UPDATE] = {"genres_admin_update",
+                           "UPDATE genres SET name = $3, parent_id = nullif($4, ''),"
+                           " description_md = $5 WHERE id = $1 AND version = $2::int",
+                           5},
     /* $2 is a JSON array of the parents to keep / to have */
-    [STMT_LINKS_DELETE] = {"genres_admin_delete_links",
+    [ADMIN_STMT_UNLINK] = {"genres_admin_delete_links",
                            "DELETE FROM genre_parents WHERE genre_id = $1"
                            " AND parent_id NOT IN (SELECT jsonb_array_elements_text($2::jsonb))",
                            2},
-    [STMT_LINKS_INSERT] = {"genres_admin_insert_links",
-                           "INSERT INTO genre_parents (genre_id, parent_id)"
-                           " SELECT DISTINCT $1, p FROM jsonb_array_elements_text($2::jsonb) p"
-                           " ON CONFLICT DO NOTHING",
-                           2},
+    [ADMIN_STMT_LINK] = {"genres_admin_insert_links",
+                         "INSERT INTO genre_parents (genre_id, parent_id)"
+                         " SELECT DISTINCT $1, p FROM jsonb_array_elements_text($2::jsonb) p"
+                         " ON CONFLICT DO NOTHING",
+                         2},
     [STMT_CHILDREN] = {"genres_admin_list_children",
                        "SELECT g.name FROM genre_parents p JOIN genres g ON g.id = p.genre_id"
                        " WHERE p.parent_id = $1 ORDER BY lower(g.name), g.id COLLATE \"C\"",
@@ -89,7 +79,7 @@ static const struct db_stmt stmts[STMT__MAX] = {
          1},
     [STMT_BAND_LINKS_DELETE] = {"genres_admin_delete_band_links",
                                 "DELETE FROM band_genres WHERE genre_id = $1", 1},
-    [STMT_DELETE] = {"genres_admin_delete", "DELETE FROM genres WHERE id = $1", 1},
+    [ADMIN_STMT_REMOVE] = {"genres_admin_delete", "DELETE FROM genres WHERE id = $1", 1},
 };
 
 /* ---- constraint failures in words ---- */
@@ -133,16 +123,18 @@ static const struct admin_refusal delete_refusals[] = {
     {NULL, NULL, NULL, "The database refused to delete genre '{id}'. Reload and try again.", false},
 };
 
-/* ---- reading ---- */
+const struct admin_entity db_genres_admin_entity = {
+    .type = "genre",
+    .created = "genre.create",
+    .updated = "genre.update",
+    .deleted = "genre.delete",
+    .primary_key = "parent_id",
+    .links_key = "parents",
+    .stmts = stmts,
+    .refusals = write_refusals,
+};
 
-static const char **column(struct arena *a, const PGresult *r, int col, size_t *n)
-{
-	*n = (size_t)PQntuples(r);
-	const char **v = arena_calloc(a, *n + 1, sizeof(*v));
-	for (size_t i = 0; i < *n; i++)
-		v[i] = PQgetvalue(r, (int)i, col);
-	return v;
-}
+/* ---- the list ---- */
 
 enum mg_err db_genres_admin_list(struct db *db, struct arena *a, struct genres_admin_row **out,
                                  size_t *n)
@@ -169,296 +161,113 @@ enum mg_err db_genres_admin_list(struct db *db, struct arena *a, struct genres_a
 	return MG_OK;
 }
 
-static enum mg_err read_record(struct db *db, struct arena *a, const char *id, int stmt,
-                               struct genre_record *out)
-{
-	PGresult *r, *p;
-	const char *params[] = {id};
-	enum mg_err rc = db_exec(db, a, &stmts[stmt], params, &r, NULL);
-	if (rc != MG_OK)
-		return rc;
-	if (PQntuples(r) != 1)
-		return MG_ERR_NOT_FOUND;
-	if ((rc = db_exec(db, a, &stmts[STMT_PARENTS], params, &p, NULL)) != MG_OK)
-		return rc;
-	out->id = arena_strdup(a, id);
-	out->name = PQgetvalue(r, 0, 0);
-	out->parent_id = db_value(r, 0, 1);
-	out->description_md = PQgetvalue(r, 0, 2);
-	out->version = strtol(PQgetvalue(r, 0, 3), NULL, 10);
-	out->parents = column(a, p, 0, &out->nparents);
-	return MG_OK;
-}
-
-enum mg_err db_genres_admin_get(struct db *db, struct arena *a, const char *id,
-                                struct genre_record *out)
-{
-	return read_record(db, a, id, STMT_GET, out);
-}
-
-/* ---- JSON for parameters and audit entries ---- */
-
-/* The fields of a genre that its audit entries record. */
-struct genre_state {
-	const char *name, *parent_id, *description_md;
-	const char *const *parents;
-	size_t nparents;
-};
-
-enum { F_NAME = 1, F_PARENT = 2, F_PARENTS = 4, F_DESCRIPTION = 8, F_ALL = 15 };
-
-static void json_state(struct json *j, const struct genre_state *s, int fields)
-{
-	json_obj_begin(j);
-	if (fields & F_NAME) {
-		json_key(j, "name");
-		json_str(j, s->name);
-	}
-	if (fields & F_PARENT) {
-		json_key(j, "parent_id");
-		json_str(j, s->parent_id != NULL && s->parent_id[0] != '\0' ? s->parent_id : NULL);
-	}
-	if (fields & F_PARENTS) {
-		json_key(j, "parents");
-		strset_json(j, s->parents, s->nparents);
-	}
-	if (fields & F_DESCRIPTION) {
-		json_key(j, "description_md");
-		json_str(j, s->description_md);
-	}
-	json_obj_end(j);
-}
-
-/* detail: {"before": …} and/or {"after": …} with the given fields (NULL: that side is left
- * out, as for a creation or a deletion), plus extra members for "before" when given. */
-static const char *detail(struct arena *a, const struct genre_state *before,
-                          const struct genre_state *after, int fields)
-{
-	struct buf *b = buf_new_in(a);
-	struct json j;
-	json_init(&j, b);
-	json_obj_begin(&j);
-	if (before != NULL) {
-		json_key(&j, "before");
-		json_state(&j, before, fields);
-	}
-	if (after != NULL) {
-		json_key(&j, "after");
-		json_state(&j, after, fields);
-	}
-	json_obj_end(&j);
-	return arena_strdup(a, buf_cstr(b));
-}
-
-static bool str_eq(const char *x, const char *y)
-{
-	return strcmp(x ? x : "", y ? y : "") == 0;
-}
-
-/* ---- writing ---- */
-
-static enum mg_err write_links(struct db *db, struct arena *a, const char *id,
-                               const char *parents_json)
-{
-	const char *params[] = {id, parents_json};
-	enum mg_err rc = db_exec(db, a, &stmts[STMT_LINKS_DELETE], params, NULL, NULL);
-	if (rc == MG_OK)
-		rc = db_exec(db, a, &stmts[STMT_LINKS_INSERT], params, NULL, NULL);
-	return rc;
-}
-
-enum mg_err db_genres_admin_create(struct db *db, struct arena *a, long long actor_id,
-                                   const char *actor, const struct genre_input *in,
-                                   struct genres_admin_result *out)
-{
-	memset(out, 0, sizeof(*out));
-	struct genre_state after = {in->name, in->parent_id, in->description_md, NULL, 0};
-	after.parents = strset_sorted(a, in->parents, in->nparents, &after.nparents);
-	const char *params[] = {in->id, in->name, in->parent_id ? in->parent_id : "",
-	                        in->description_md};
-	enum mg_err rc = db_begin(db, "BEGIN");
-	if (rc != MG_OK)
-		return rc;
-	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) == MG_OK &&
-	    (rc = db_exec(db, a, &stmts[STMT_INSERT], params, NULL, NULL)) == MG_OK &&
-	    (rc = write_links(db, a, in->id, strset_json_text(a, after.parents, after.nparents))) ==
-	        MG_OK)
-		rc = db_audit_write(db, a, actor_id, actor, "genre.create", "genre", in->id,
-		                    detail(a, NULL, &after, F_ALL));
-	return admin_result_finish(db, a, rc, write_refusals, in->id, &out->base);
-}
-
-enum mg_err db_genres_admin_update(struct db *db, struct arena *a, long long actor_id,
-                                   const char *actor, const struct genre_input *in,
-                                   struct genres_admin_result *out)
-{
-	memset(out, 0, sizeof(*out));
-	struct genre_record old;
-	struct genre_state after = {in->name, in->parent_id, in->description_md, NULL, 0};
-	after.parents = strset_sorted(a, in->parents, in->nparents, &after.nparents);
-	enum mg_err rc = db_begin(db, "BEGIN");
-	if (rc != MG_OK)
-		return rc;
-	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
-		goto fail;
-	if ((rc = read_record(db, a, in->id, STMT_GET_LOCKED, &old)) != MG_OK) {
-		rc = admin_result_found(rc, &out->base);
-		goto fail;
-	}
-	if (old.version != in->version) {
-		out->base.outcome = ADMIN_STALE;
-		goto fail;
-	}
-	struct genre_state before = {old.name, old.parent_id, old.description_md, old.parents,
-	                             old.nparents};
-	int changed =
-	    (strcmp(old.name, in->name) != 0 ? F_NAME : 0) |
-	    (!str_eq(old.parent_id, in->parent_id) ? F_PARENT : 0) |
-	    (!strset_equal(old.parents, old.nparents, after.parents, after.nparents) ? F_PARENTS
-	                                                                             : 0) |
-	    (strcmp(old.description_md, in->description_md) != 0 ? F_DESCRIPTION : 0);
-	if (changed == 0) {
-		out->base.outcome = ADMIN_UNCHANGED;
-		goto fail;
-	}
-	const char *params[] = {in->id, arena_sprintf(a, "%ld", in->version), in->name,
-	                        in->parent_id ? in->parent_id : "", in->description_md};
-	PGresult *r;
-	if ((rc = db_exec(db, a, &stmts[STMT_UPDATE], params, &r, NULL)) != MG_OK)
-		return admin_result_finish(db, a, rc, write_refusals, in->id, &out->base);
-	if (strcmp(PQcmdTuples(r), "1") != 0) {
-		out->base.outcome = ADMIN_STALE; /* not with the row locked, but never write */
-		goto fail;
-	}
-	if ((rc = write_links(db, a, in->id, strset_json_text(a, after.parents, after.nparents))) ==
-	    MG_OK)
-		rc = db_audit_write(db, a, actor_id, actor, "genre.update", "genre", in->id,
-		                    detail(a, &before, &after, changed));
-	return admin_result_finish(db, a, rc, write_refusals, in->id, &out->base);
-fail:
-	db_rollback(db);
-	return rc;
-}
+/* ---- delete ---- */
 
 /* in_use: the names of id's subgenres and of the bands whose primary genre it is. */
-static enum mg_err in_use(struct db *db, struct arena *a, const char *id,
+static enum mg_err in_use(const struct admin_write *w, const char *id,
                           struct genres_admin_result *out)
 {
 	PGresult *c, *p;
 	const char *params[] = {id};
-	enum mg_err rc = db_exec(db, a, &stmts[STMT_CHILDREN], params, &c, NULL);
+	enum mg_err rc = db_exec(w->db, w->a, &stmts[STMT_CHILDREN], params, &c, NULL);
 	if (rc == MG_OK)
-		rc = db_exec(db, a, &stmts[STMT_PRIMARY_OF], params, &p, NULL);
+		rc = db_exec(w->db, w->a, &stmts[STMT_PRIMARY_OF], params, &p, NULL);
 	if (rc != MG_OK)
 		return rc;
-	out->children = column(a, c, 0, &out->nchildren);
-	out->primary_of = column(a, p, 0, &out->nprimary_of);
+	out->children = admin_entity_column(w->a, c, 0, &out->nchildren);
+	out->primary_of = admin_entity_column(w->a, p, 0, &out->nprimary_of);
 	if (out->nchildren > 0 || out->nprimary_of > 0)
 		out->base.outcome = ADMIN_IN_USE;
 	return MG_OK;
 }
 
+/* band_unlinked: the band.update detail of the band whose links start at row *i of r (band id,
+ * genre id, by band): {"before": {"genres": […]}, "after": {"genres": [… without id]}};
+ * *i moves past its rows. */
+static const char *band_unlinked(struct arena *a, const PGresult *r, int *i, const char *id)
+{
+	const char *band = PQgetvalue(r, *i, 0);
+	int n = PQntuples(r), start = *i;
+	struct buf *b = buf_new_in(a);
+	struct json j;
+	json_init(&j, b);
+	json_obj_begin(&j);
+	for (int side = 0; side < 2; side++) {
+		json_key(&j, side == 0 ? "before" : "after");
+		json_obj_begin(&j);
+		json_key(&j, "genres");
+		json_arr_begin(&j);
+		for (*i = start; *i < n && strcmp(PQgetvalue(r, *i, 0), band) == 0; (*i)++)
+			if (side == 0 || strcmp(PQgetvalue(r, *i, 1), id) != 0)
+				json_str(&j, PQgetvalue(r, *i, 1));
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+	return arena_strdup(a, buf_cstr(b));
+}
+
 /* unlink_bands: drop id from the bands that list it as a secondary genre, with a band.update
- * audit entry for each ({"before": {"genres": […]}, "after": {"genres": […]}}). */
-static enum mg_err unlink_bands(struct db *db, struct arena *a, long long actor_id,
-                                const char *actor, const char *id)
+ * audit entry for each. */
+static enum mg_err unlink_bands(const struct admin_write *w, const char *id)
 {
 	PGresult *r;
 	const char *params[] = {id};
-	enum mg_err rc = db_exec(db, a, &stmts[STMT_BAND_LINKS], params, &r, NULL);
+	enum mg_err rc = db_exec(w->db, w->a, &stmts[STMT_BAND_LINKS], params, &r, NULL);
 	if (rc != MG_OK)
 		return rc;
-	int n = PQntuples(r);
-	for (int i = 0; i < n && rc == MG_OK;) {
+	for (int i = 0; rc == MG_OK && i < PQntuples(r);) {
 		const char *band = PQgetvalue(r, i, 0);
-		struct buf *b = buf_new_in(a);
-		struct json j;
-		json_init(&j, b);
-		json_obj_begin(&j);
-		int start = i;
-		for (int side = 0; side < 2; side++) {
-			json_key(&j, side == 0 ? "before" : "after");
-			json_obj_begin(&j);
-			json_key(&j, "genres");
-			json_arr_begin(&j);
-			for (i = start; i < n && strcmp(PQgetvalue(r, i, 0), band) == 0; i++)
-				if (side == 0 || strcmp(PQgetvalue(r, i, 1), id) != 0)
-					json_str(&j, PQgetvalue(r, i, 1));
-			json_arr_end(&j);
-			json_obj_end(&j);
-		}
-		json_obj_end(&j);
-		rc = db_audit_write(db, a, actor_id, actor, "band.update", "band", band,
-		                    arena_strdup(a, buf_cstr(b)));
+		const char *detail = band_unlinked(w->a, r, &i, id);
+		rc = db_audit_write(w->db, w->a, w->actor_id, w->actor, "band.update", "band", band,
+		                    detail);
 	}
 	if (rc == MG_OK)
-		rc = db_exec(db, a, &stmts[STMT_BAND_LINKS_DELETE], params, NULL, NULL);
+		rc = db_exec(w->db, w->a, &stmts[STMT_BAND_LINKS_DELETE], params, NULL, NULL);
 	return rc;
 }
 
 /* delete_detail: {"before": {name, parent_id, parents, description_md, aliases}}. */
-static enum mg_err delete_detail(struct db *db, struct arena *a, const struct genre_record *old,
+static enum mg_err delete_detail(const struct admin_write *w, const struct admin_record *old,
                                  const char **out)
 {
 	PGresult *r;
 	const char *params[] = {old->id};
-	enum mg_err rc = db_exec(db, a, &stmts[STMT_ALIASES], params, &r, NULL);
+	enum mg_err rc = db_exec(w->db, w->a, &stmts[STMT_ALIASES], params, &r, NULL);
 	if (rc != MG_OK)
 		return rc;
 	size_t naliases;
-	const char **aliases = column(a, r, 0, &naliases);
-	struct buf *b = buf_new_in(a);
+	const char **aliases = admin_entity_column(w->a, r, 0, &naliases);
+	struct buf *b = buf_new_in(w->a);
 	struct json j;
 	json_init(&j, b);
 	json_obj_begin(&j);
 	json_key(&j, "before");
 	json_obj_begin(&j);
-	json_key(&j, "name");
-	json_str(&j, old->name);
-	json_key(&j, "parent_id");
-	json_str(&j, old->parent_id);
-	json_key(&j, "parents");
-	strset_json(&j, old->parents, old->nparents);
-	json_key(&j, "description_md");
-	json_str(&j, old->description_md);
+	admin_entity_json(&j, &db_genres_admin_entity, old, ADMIN_F_ALL);
 	json_key(&j, "aliases");
 	strset_json(&j, aliases, naliases);
 	json_obj_end(&j);
 	json_obj_end(&j);
-	*out = arena_strdup(a, buf_cstr(b));
+	*out = arena_strdup(w->a, buf_cstr(b));
 	return MG_OK;
 }
 
-enum mg_err db_genres_admin_delete(struct db *db, struct arena *a, long long actor_id,
-                                   const char *actor, const char *id, long version,
+enum mg_err db_genres_admin_delete(const struct admin_write *w, const char *id, long version,
                                    struct genres_admin_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct genre_record old;
-	const char *params[] = {id}, *audit = NULL;
-	enum mg_err rc = db_begin(db, "BEGIN");
-	if (rc != MG_OK)
+	struct admin_record old;
+	const char *audit = NULL;
+	enum mg_err rc;
+	if (!admin_entity_lock(w, &db_genres_admin_entity, id, version, &old, &out->base, &rc))
 		return rc;
-	if ((rc = db_exec(db, a, &stmts[STMT_LOCK], NULL, NULL, NULL)) != MG_OK)
-		goto fail;
-	if ((rc = read_record(db, a, id, STMT_GET_LOCKED, &old)) != MG_OK) {
-		rc = admin_result_found(rc, &out->base);
-		goto fail;
+	if ((rc = in_use(w, id, out)) != MG_OK || out->base.outcome == ADMIN_IN_USE ||
+	    (rc = delete_detail(w, &old, &audit)) != MG_OK) {
+		db_rollback(w->db);
+		return rc;
 	}
-	out->base.name = old.name;
-	if (version != 0 && old.version != version) {
-		out->base.outcome = ADMIN_STALE;
-		goto fail;
-	}
-	if ((rc = in_use(db, a, id, out)) != MG_OK || out->base.outcome == ADMIN_IN_USE)
-		goto fail;
-	if ((rc = delete_detail(db, a, &old, &audit)) != MG_OK)
-		goto fail;
-	if ((rc = unlink_bands(db, a, actor_id, actor, id)) == MG_OK &&
-	    (rc = db_exec(db, a, &stmts[STMT_DELETE], params, NULL, NULL)) == MG_OK)
-		rc = db_audit_write(db, a, actor_id, actor, "genre.delete", "genre", id, audit);
-	return admin_result_finish(db, a, rc, delete_refusals, id, &out->base);
-fail:
-	db_rollback(db);
-	return rc;
+	if ((rc = unlink_bands(w, id)) == MG_OK)
+		rc = admin_entity_remove(w, &db_genres_admin_entity, id, audit);
+	return admin_result_finish(w->db, w->a, rc, delete_refusals, id, &out->base);
 }
