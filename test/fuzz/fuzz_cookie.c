@@ -1,9 +1,9 @@
 /* fuzz_cookie.c: cookie_parse (http/decode.c), the Cookie header parser. The input, cut at its
  * first NUL byte, is the header as nginx passes it (HTTP_COOKIE).
  * Properties: never an error, malformed pieces are dropped; at most one pair per ';'-separated
- * piece; every name is non-empty, valid UTF-8, without '=', ';', or surrounding blanks; every
- * value is valid UTF-8 without ';' and value_len = strlen(value); and the pairs written back as
- * `name="value"; ...` parse to the same pairs. */
+ * piece; every name is non-empty, valid UTF-8 without control characters, '=', ';', or
+ * surrounding blanks; every value is such text without ';' and value_len = strlen(value); and the
+ * pairs written back as `name="value"; ...` parse to the same pairs. */
 #include "core/arena.h"
 #include "fuzz.h"
 #include "http/decode.h"
@@ -36,11 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < p.count; i++) {
 		const char *n = p.items[i].name, *v = p.items[i].value;
 		size_t nl = strlen(n);
-		FUZZ_ASSERT(nl > 0 && utf8_valid(n, nl));
+		FUZZ_ASSERT(nl > 0 && utf8_text_valid(n, nl));
 		FUZZ_ASSERT(strpbrk(n, "=;") == NULL);
 		FUZZ_ASSERT(!blank(n[0]) && !blank(n[nl - 1]));
 		FUZZ_ASSERT(strlen(v) == p.items[i].value_len);
-		FUZZ_ASSERT(utf8_valid(v, p.items[i].value_len));
+		FUZZ_ASSERT(utf8_text_valid(v, p.items[i].value_len));
 		FUZZ_ASSERT(strchr(v, ';') == NULL);
 		FUZZ_ASSERT(nl + p.items[i].value_len < hlen);
 		cap += nl + p.items[i].value_len + 5;

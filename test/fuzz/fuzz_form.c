@@ -3,9 +3,10 @@
  * input byte picks max_fields (1..64, or the server's 1000), the rest is the form.
  * Properties: the verdict is what decoding each non-empty '&' piece says (MG_ERR_TOO_LARGE
  * exactly when more than max_fields pieces come before any bad one); on success there is one
- * pair per piece, in order, each equal to pct_decode of its name and value, NUL-free and valid
- * UTF-8 with value_len = strlen(value); params_get finds the first pair of a name and
- * params_get_all all of them; and the pairs, re-encoded, parse back to the same pairs. */
+ * pair per piece, in order, each equal to pct_decode of its name and value, valid UTF-8
+ * without control characters (utf8_text_valid) with value_len = strlen(value); params_get finds the
+ * first pair of a name and params_get_all all of them; and the pairs, re-encoded, parse back to the
+ * same pairs. */
 #include "core/arena.h"
 #include "fuzz.h"
 #include "http/decode.h"
@@ -87,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(x->value_len == want[i].value_len);
 		FUZZ_ASSERT(memcmp(x->value, want[i].value, x->value_len + 1) == 0);
 		FUZZ_ASSERT(strlen(x->value) == x->value_len);
-		FUZZ_ASSERT(utf8_valid(x->name, strlen(x->name)));
-		FUZZ_ASSERT(utf8_valid(x->value, x->value_len));
+		FUZZ_ASSERT(utf8_text_valid(x->name, strlen(x->name)));
+		FUZZ_ASSERT(utf8_text_valid(x->value, x->value_len));
 		enc_cap += 3 * (strlen(x->name) + x->value_len) + 2;
 		if (i >= 16)
 			continue; /* the lookups are linear: checking them all would be quadratic */

@@ -1,8 +1,9 @@
 /* fuzz_pct_decode.c: pct_decode (http/decode.c), the percent-decoder under every path, query
  * and form field. The input is the encoded text, decoded with and without '+' as space.
- * Properties: a result is NUL-terminated, NUL-free, valid UTF-8 and exactly as long as the
- * input minus two bytes per escape; both modes agree on the verdict; text without '%' and '+'
- * decodes to itself when it is valid UTF-8 without NUL, and is refused otherwise; a malformed
+ * Properties: a result is NUL-terminated, valid UTF-8 without control characters (NUL
+ * included; utf8_text_valid) and exactly as long as the input minus two bytes per escape; both
+ * modes agree on the verdict; text without '%' decodes to itself when it is such text, and is
+ * refused otherwise; a malformed
  * escape is always refused; and re-encoding a result (upper or lower case hex, '+' for space)
  * decodes back to the same bytes. */
 #include "core/arena.h"
@@ -64,7 +65,7 @@ static void check_result(const char *in, size_t len, const char *out, size_t out
 	FUZZ_ASSERT(out_len <= len);
 	FUZZ_ASSERT(out[out_len] == '\0');
 	FUZZ_ASSERT(memchr(out, '\0', out_len) == NULL);
-	FUZZ_ASSERT(utf8_valid(out, out_len));
+	FUZZ_ASSERT(utf8_text_valid(out, out_len));
 	long esc = escapes(in, len);
 	FUZZ_ASSERT(esc >= 0);
 	FUZZ_ASSERT(out_len == len - 2 * (size_t)esc);
@@ -92,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (escapes(in, size) < 0)
 		FUZZ_ASSERT(rc[0] == MG_ERR_INVALID);
 	if (memchr(in, '%', size) == NULL) {
-		bool plain = memchr(in, '\0', size) == NULL && utf8_valid(in, size);
+		bool plain = utf8_text_valid(in, size);
 		FUZZ_ASSERT((rc[0] == MG_OK) == plain);
 		if (plain)
 			FUZZ_ASSERT(memcmp(out[0], in, size) == 0);

@@ -762,5 +762,23 @@ def test_hostile_names_are_escaped():
     assert "<script>alert" not in text and "&lt;script&gt;alert(&quot;b&quot;)" in text
 
 
+def test_control_characters_are_refused_and_never_reach_a_page():
+    c = client("admin")
+    gid = slug("ctl-genre")
+    for name in ["Ctl\x01Genre", "Ctl\x7fGenre", "Ctl\u0085Genre"]:
+        r = post(c, "/admin/genres/new", {"id": gid, "name": name})
+        text = html(r, 400)
+        assert "control character" in text, text
+    assert genre_row(gid) is None, "stored"
+    # data that did not come through a form (an import, SQL) is shown with U+FFFD instead
+    psql("INSERT INTO genres (id, name, description_md) VALUES ($1, $2, $3)",
+         gid, "Ctl\x01Genre", "a\x02b **c**\x7f", superuser=True)
+    for path in [f"/genres/{gid}", f"/admin/genres/{gid}/edit", "/admin"]:
+        mgtest.wait_until(lambda: "Ctl\ufffdGenre" in c.get(path).text, what=f"{path} shows it")
+        text = html(c.get(path), 200)
+        assert "\x01" not in text and "\x02" not in text and "\x7f" not in text, path
+    assert "a\ufffdb <strong>c</strong>\ufffd" in c.get(f"/genres/{gid}").text
+
+
 if __name__ == "__main__":
     mgtest.main()

@@ -29,6 +29,11 @@ static void test_pct(struct arena *a)
 	CHECK_STR(dec(a, "abc%", false), "(invalid)");
 	/* NUL bytes */
 	CHECK_STR(dec(a, "a%00b", false), "(invalid)");
+	/* other control characters (HTML allows none of them); tab, LF and CR are text */
+	CHECK_STR(dec(a, "a%01b", false), "(invalid)");
+	CHECK_STR(dec(a, "a%7Fb", false), "(invalid)");
+	CHECK_STR(dec(a, "a%C2%85b", false), "(invalid)"); /* U+0085, a C1 control */
+	CHECK_STR(dec(a, "a%09b%0D%0Ac", false), "a\tb\r\nc");
 	/* invalid UTF-8: lone continuation, overlong, surrogate, truncated */
 	CHECK_STR(dec(a, "%80", false), "(invalid)");
 	CHECK_STR(dec(a, "%C0%AF", false), "(invalid)");

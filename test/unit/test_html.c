@@ -1,4 +1,5 @@
-/* test_html.c: the HTML writer escapes & < > " ' in text, attributes and URLs. */
+/* test_html.c: the HTML writer escapes & < > " ' in text, attributes and URLs, and replaces the
+ * control characters HTML forbids. */
 #include "check.h"
 #include "core/buf.h"
 #include "render/html.h"
@@ -18,6 +19,15 @@ int main(void)
 	CHECK_STR(buf_cstr(&b), "");
 	html_attr(&b, "\" onmouseover=\"x");
 	CHECK_STR(buf_cstr(&b), "&quot; onmouseover=&quot;x");
+	buf_clear(&b);
+	html_text(&b, "a\x01"
+	              "b\x7F"
+	              "\xC2\x85"
+	              "c\td\n");
+	CHECK_STR(buf_cstr(&b), "a\xEF\xBF\xBD"
+	                        "b\xEF\xBF\xBD"
+	                        "\xEF\xBF\xBD"
+	                        "c\td\n");
 	buf_clear(&b);
 	html_url(&b, "/genres/", "a b/../\"<>é");
 	CHECK_STR(buf_cstr(&b), "/genres/a%20b%2F..%2F%22%3C%3E%C3%A9");

@@ -76,6 +76,34 @@ static void test_decode(void)
 	CHECK(utf8_decode("", 0, &cp) == 0);
 }
 
+/* the control characters HTML forbids: every code point below U+00A0 is checked */
+static void test_controls(void)
+{
+	int wrong = 0;
+	for (uint32_t cp = 0; cp < 0xA0; cp++) {
+		char s[2];
+		size_t n = 1;
+		if (cp < 0x80) {
+			s[0] = (char)cp;
+		} else {
+			s[0] = (char)(0xC0 | (cp >> 6));
+			s[1] = (char)(0x80 | (cp & 0x3F));
+			n = 2;
+		}
+		bool control = cp < 0x20 ? (cp != '\t' && cp != '\n' && cp != '\r') : cp >= 0x7F;
+		if (utf8_control_len(s, n) != (control ? n : 0))
+			wrong++;
+		if (utf8_text_valid(s, n) == control)
+			wrong++;
+	}
+	CHECK(wrong == 0);
+	CHECK(utf8_control_len("\xC2\xA0", 2) == 0); /* U+00A0, no-break space: text */
+	CHECK(utf8_control_len("\xC2", 1) == 0);     /* truncated: not a control */
+	CHECK(utf8_text_valid("Mot\xC3\xB6rhead\tline\r\n", 15));
+	CHECK(!utf8_text_valid("a\0b", 3));
+	CHECK(!utf8_text_valid("\xC3", 1)); /* and still valid UTF-8 only */
+}
+
 /* every 1- and 2-byte input agrees with a straightforward reference decoder */
 static void test_exhaustive_short(void)
 {
@@ -104,6 +132,7 @@ int main(void)
 	test_invalid();
 	test_count();
 	test_decode();
+	test_controls();
 	test_exhaustive_short();
 	return check_done("test_utf8");
 }

@@ -35,12 +35,10 @@ enum mg_err pct_decode(struct arena *a, const char *s, size_t len, bool plus_is_
 		} else if (c == '+' && plus_is_space) {
 			c = ' ';
 		}
-		if (c == '\0')
-			return MG_ERR_INVALID;
 		d[n++] = (char)c;
 	}
 	d[n] = '\0';
-	if (!utf8_valid(d, n))
+	if (!utf8_text_valid(d, n)) /* also refuses NUL, which C strings cannot carry */
 		return MG_ERR_INVALID;
 	*out = d;
 	*out_len = n;
@@ -135,8 +133,8 @@ void cookie_parse(struct arena *a, const char *header, struct params *out)
 			v++;
 			vend--;
 		}
-		if (nend == start || !utf8_valid(start, (size_t)(nend - start)) ||
-		    !utf8_valid(v, (size_t)(vend - v)))
+		if (nend == start || !utf8_text_valid(start, (size_t)(nend - start)) ||
+		    !utf8_text_valid(v, (size_t)(vend - v)))
 			continue;
 		struct param p = {
 		    .name = arena_strndup(a, start, (size_t)(nend - start)),

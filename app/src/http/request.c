@@ -78,7 +78,7 @@ static int parse_body(struct request *req, long max_body)
 		return fail(req, 413, "The form has too many fields.");
 	if (rc != MG_OK)
 		return fail(req, 400,
-		            "The form data is not valid (bad escape, NUL byte or "
+		            "The form data is not valid (a bad %-escape, a control character or "
 		            "invalid UTF-8).");
 	return 0;
 }
@@ -100,7 +100,7 @@ int request_parse(struct request *req, long max_body)
 	size_t path_len;
 	if (pct_decode(req->arena, uri, plen, false, &path, &path_len) != MG_OK)
 		return fail(req, 400,
-		            "The address is not valid: a bad %-escape, a NUL byte or "
+		            "The address is not valid: a bad %-escape, a control character or "
 		            "invalid UTF-8.");
 	req->path = path;
 	req->raw_query = q ? q + 1 : "";
@@ -110,7 +110,7 @@ int request_parse(struct request *req, long max_body)
 		return fail(req, 413, "The address has too many parameters.");
 	if (rc != MG_OK)
 		return fail(req, 400,
-		            "The query string is not valid: a bad %-escape, a NUL byte "
+		            "The query string is not valid: a bad %-escape, a control character "
 		            "or invalid UTF-8.");
 
 	cookie_parse(req->arena, request_param(req, "HTTP_COOKIE"), &req->cookies);

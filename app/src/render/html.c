@@ -1,6 +1,7 @@
 /* html.c: escaping for HTML text, attributes and URLs. */
 #include "render/html.h"
 #include "core/buf.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -14,6 +15,7 @@ void html_textn(struct buf *b, const char *s, size_t n)
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *rep;
+		size_t skip = 1;
 		switch (s[i]) {
 		case '&':
 			rep = "&amp;";
@@ -31,10 +33,16 @@ void html_textn(struct buf *b, const char *s, size_t n)
 			rep = "&#39;";
 			break;
 		default:
-			continue;
+			/* a control character (from data that did not come through a form: imports)
+			 * is not allowed in HTML at all, not even as a reference */
+			skip = utf8_control_len(s + i, n - i);
+			if (skip == 0)
+				continue;
+			rep = "\xEF\xBF\xBD"; /* U+FFFD REPLACEMENT CHARACTER */
 		}
 		buf_append(b, s + run, i - run);
 		buf_puts(b, rep);
+		i += skip - 1;
 		run = i + 1;
 	}
 	buf_append(b, s + run, n - run);

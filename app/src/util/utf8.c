@@ -66,6 +66,26 @@ bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+size_t utf8_control_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (n == 0)
+		return 0;
+	if ((p[0] < 0x20 && p[0] != '\t' && p[0] != '\n' && p[0] != '\r') || p[0] == 0x7F)
+		return 1;
+	if (n >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		return 2;
+	return 0;
+}
+
+bool utf8_text_valid(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (utf8_control_len(s + i, n - i) != 0)
+			return false;
+	return utf8_valid(s, n);
+}
+
 size_t utf8_count(const char *s, size_t n)
 {
 	size_t count = 0;

@@ -12,6 +12,15 @@
  * NULL when n is 0. */
 bool utf8_valid(const char *s, size_t n);
 
+/* utf8_control_len: the length in bytes of the control character at the n bytes at s — a C0
+ * control other than tab, line feed and carriage return (1), DEL (1) or a C1 control
+ * U+0080..U+009F (2) — or 0 when s does not start with one. HTML forbids these in a document
+ * (even as character references), and no name or description needs them. */
+size_t utf8_control_len(const char *s, size_t n);
+
+/* utf8_text_valid: utf8_valid, and no control character (utf8_control_len), NUL included. */
+bool utf8_text_valid(const char *s, size_t n);
+
 /* utf8_count: the number of code points in the n bytes at s. For valid UTF-8 this is exact;
  * for other input it counts every byte that is not a continuation byte (10xxxxxx). */
 size_t utf8_count(const char *s, size_t n);
