@@ -202,8 +202,8 @@ const char *import_text(struct import_errors *e, const struct csv_file *f, unsig
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7F) {
+		/* no tab or line break either, unlike a description */
+		if ((unsigned char)s[i] < 0x20 || utf8_control_len(s + i, n - i) != 0) {
 			ierr_add(e, f->order, f->path, line, "%s contains a control character",
 			         what);
 			return NULL;

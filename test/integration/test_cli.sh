@@ -200,6 +200,10 @@ f="$tmp/emptyname.csv"
 printf 'slug,name,parent_slugs\nnew-j,  ,\n' >"$f"
 refused "an empty name" import-genres "$f" "$f:2: empty name"
 
+f="$tmp/control.csv"
+printf 'slug,name,parent_slugs\nnew-o,ok,\nnew-p,c1 \xc2\x85 control,\n' >"$f"
+refused "a C1 control character" import-genres "$f" "$f:3: name contains a control character"
+
 f="$tmp/utf8.csv"
 printf 'slug,name,parent_slugs\nnew-k,ok,\nnew-l,bad \xff name,\n' >"$f"
 refused "invalid UTF-8" import-genres "$f" "$f:3: invalid UTF-8"
