@@ -25,13 +25,20 @@ def _pair(name, value):
     return length(len(name)) + length(len(value)) + name + value
 
 
-def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10):
-    """Send one request to a unix socket path or (host, port); returns (status, headers dict,
-    body bytes) parsed from the CGI-style reply."""
+def connect(address, timeout=10):
+    """A connection to a unix socket path or (host, port)."""
     family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     sock.connect(address)
+    return sock
+
+
+def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10, sock=None):
+    """Send one request to a unix socket path or (host, port), or on sock (from connect());
+    returns (status, headers dict, body bytes) parsed from the CGI-style reply."""
+    if sock is None:
+        sock = connect(address, timeout)
     path, _, query = uri.partition("?")
     params = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "QUERY_STRING": query,
               "DOCUMENT_URI": path, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",

@@ -1,6 +1,8 @@
 """test_lifecycle.py: SIGTERM lets a request in progress finish before the server exits;
 a statement that runs past the timeout gets a 503 page while other pages keep working."""
+import atexit
 import os
+import secrets
 import signal
 import subprocess
 import threading
@@ -10,9 +12,28 @@ import mgtest
 from mgtest import get, env, psql
 
 
+_viewer = []
+
+
+def viewer():
+    """A logged-in client: its pages read data_version first (an anonymous page is served
+    from the worker's graph without a query, so nothing would wait on the lock)."""
+    if not _viewer:
+        name = f"life_{secrets.token_hex(4)}"
+        password = "mg-" + secrets.token_urlsafe(15)
+        mgtest.insert_user(name, password)
+        atexit.register(psql, "DELETE FROM users WHERE username = $1", name)
+        c = mgtest.Client()
+        fields = mgtest.form_fields(c.get("/login").body, "/login")
+        fields.update(username=name, password=password, next="/")
+        assert c.post("/login", fields).status == 303
+        _viewer.append(c)
+    return _viewer[0]
+
+
 def hold_lock(seconds):
-    """Lock data_version (which every graph page reads first) for `seconds` in a background
-    psql session; returns once the lock is held."""
+    """Lock data_version (which a logged-in viewer's graph page reads first) for `seconds` in
+    a background psql session; returns once the lock is held."""
     url = mgtest._with_user(env("MUSICGRAPH_DATABASE_URL"), "postgres")
     sql = (f"BEGIN; LOCK TABLE data_version IN ACCESS EXCLUSIVE MODE; "
            f"SELECT pg_sleep({seconds}); COMMIT;")
@@ -41,9 +62,10 @@ def in_background(fn):
 
 def test_sigterm_finishes_the_request_in_progress():
     master = int(env("MG_SERVER_PID"))
+    c = viewer()
     locker = hold_lock(1.5)
     try:
-        t, result = in_background(lambda: get("/genres/rock"))
+        t, result = in_background(lambda: c.get("/genres/rock"))
         time.sleep(0.4)  # the request is now waiting inside a worker
         assert t.is_alive(), "the request should be waiting on the lock"
         os.kill(master, signal.SIGTERM)
@@ -65,10 +87,11 @@ def test_sigterm_finishes_the_request_in_progress():
 def test_statement_timeout_gets_503_and_other_pages_work():
     # the stack runs the server with a short statement timeout (see stack.sh)
     timeout_ms = int(env("MUSICGRAPH_STATEMENT_TIMEOUT", "5000"))
+    c = viewer()
     locker = hold_lock(timeout_ms / 1000 + 2)
     try:
         t0 = time.monotonic()
-        status, _, body = get("/genres/rock")
+        status, _, body = c.get("/genres/rock")
         elapsed = time.monotonic() - t0
         assert status == 503, status
         mgtest.check_html(body)

@@ -62,6 +62,9 @@ static const struct directive directives[] = {
      "failed logins from one client address within the window before it gets 429"},
     {"MUSICGRAPH_LOGIN_WINDOW", K_LONG, OFF(login_window), "900", 10, 86400,
      "seconds over which failed logins are counted"},
+    {"MUSICGRAPH_DATA_VERSION", K_STRING, OFF(data_version), "listen", 0, 0,
+     "listen: workers learn of data changes by LISTEN/NOTIFY and read the data version only "
+     "then; query: they read it on every request (behind PgBouncer's transaction pooling)"},
 };
 
 enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
@@ -100,6 +103,11 @@ enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
 	if (strcmp(cfg->registration, "open") != 0 && strcmp(cfg->registration, "closed") != 0) {
 		snprintf(err, errlen, "MUSICGRAPH_REGISTRATION=\"%s\" is not open or closed",
 		         cfg->registration);
+		return MG_ERR_INVALID;
+	}
+	if (strcmp(cfg->data_version, "listen") != 0 && strcmp(cfg->data_version, "query") != 0) {
+		snprintf(err, errlen, "MUSICGRAPH_DATA_VERSION=\"%s\" is not listen or query",
+		         cfg->data_version);
 		return MG_ERR_INVALID;
 	}
 	return MG_OK;

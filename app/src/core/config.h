@@ -26,6 +26,7 @@ struct config {
 	long login_max_account;     /* MUSICGRAPH_LOGIN_MAX_FAILURES_ACCOUNT */
 	long login_max_ip;          /* MUSICGRAPH_LOGIN_MAX_FAILURES_IP */
 	long login_window;          /* MUSICGRAPH_LOGIN_WINDOW: seconds */
+	const char *data_version;   /* MUSICGRAPH_DATA_VERSION: listen or query */
 };
 
 /* config_load: fill *cfg from the environment (defaults where unset). On a bad value returns

@@ -54,6 +54,17 @@ static enum mg_err set_session(struct db *db)
 	return rc;
 }
 
+/* on_notice: libpq hands us what the server sends outside a statement's result: a NOTICE,
+ * or the FATAL error an idle connection gets before the server closes it (read when
+ * data_version.c looks for notifications). Logged instead of libpq's bare stderr line. */
+static void on_notice(void *arg, const char *message)
+{
+	struct db *db = arg;
+	db->notices++;
+	int n = (int)strcspn(message, "\n");
+	log_warn("database: %.*s", n, message);
+}
+
 enum mg_err db_ensure(struct db *db)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
@@ -76,6 +87,8 @@ enum mg_err db_ensure(struct db *db)
 		db->retry_at_ms = now + db->backoff_ms;
 		return MG_ERR_DB;
 	}
+	PQsetNoticeProcessor(db->conn, on_notice, db);
+	db->generation++;
 	db->backoff_ms = 0;
 	db->retry_at_ms = 0;
 	log_info("database: connected");

@@ -34,6 +34,9 @@ struct db {
 	long long retry_at_ms; /* no new connection attempt before this time */
 	long backoff_ms;
 	unsigned long errors;     /* database errors seen (for metrics) */
+	unsigned long generation; /* successful connects so far: moves when conn is a new session */
+	unsigned long notices;    /* notices and errors the server sent outside any statement's
+	                           * result (logged); e.g. why it is about to close the connection */
 	char last_constraint[64]; /* the constraint named by the last failed statement */
 	char last_sqlstate[6];    /* and its SQLSTATE ("" when none) */
 	char last_error[256];

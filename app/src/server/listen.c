@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BACKLOG             1024
@@ -146,16 +147,23 @@ static void waiter_init(int fd)
 	}
 }
 
-static int wait_readable(int fd, const sigset_t *wait_mask)
+/* wait_readable: 0 when fd is readable, else -1 with errno (ETIMEDOUT after timeout_ms). */
+static int wait_readable(int fd, const sigset_t *wait_mask, int timeout_ms)
 {
 	if (waiter.fd != fd)
 		waiter_init(fd);
+	int n;
 	if (waiter.epoll >= 0) {
 		struct epoll_event ev;
-		return epoll_pwait(waiter.epoll, &ev, 1, -1, wait_mask) < 0 ? -1 : 0;
+		n = epoll_pwait(waiter.epoll, &ev, 1, timeout_ms, wait_mask);
+	} else {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+		n = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, wait_mask);
 	}
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	return ppoll(&p, 1, NULL, wait_mask) < 0 ? -1 : 0;
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n > 0 ? 0 : -1;
 }
 
 /* signal_waiting: a signal that wait_mask unblocks is pending. epoll_pwait and ppoll report a
@@ -174,11 +182,11 @@ static bool signal_waiting(const sigset_t *wait_mask)
 	return false;
 }
 
-int listen_accept(int fd, const sigset_t *wait_mask)
+int listen_accept(int fd, const sigset_t *wait_mask, int timeout_ms)
 {
 	for (;;) {
-		if (wait_readable(fd, wait_mask) != 0)
-			return -1; /* EINTR: a signal arrived while we waited */
+		if (wait_readable(fd, wait_mask, timeout_ms) != 0)
+			return -1; /* EINTR: a signal arrived while we waited; or ETIMEDOUT */
 		if (signal_waiting(wait_mask)) {
 			/* take it now, as the wait would have (POSIX: a pending signal that
 			 * sigprocmask unblocks is delivered before it returns), instead of

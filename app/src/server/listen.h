@@ -19,8 +19,9 @@ struct listener {
 enum mg_err listen_open(struct listener *l, const char *spec, long mode, char *err, size_t errlen);
 /* listen_accept: wait for a connection with the signal mask set to wait_mask (so stop
  * signals are taken only while waiting) and accept it. Returns the connection, or -1 with
- * errno (EINTR when a signal arrived). */
-int listen_accept(int fd, const sigset_t *wait_mask);
+ * errno (EINTR when a signal arrived, ETIMEDOUT when timeout_ms passed without a connection;
+ * a negative timeout_ms waits for ever). */
+int listen_accept(int fd, const sigset_t *wait_mask, int timeout_ms);
 /* listen_close: close the socket and remove a unix socket file we created. */
 void listen_close(struct listener *l);
 

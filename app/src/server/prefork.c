@@ -3,6 +3,7 @@
 #include "server/prefork.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "db/data_version.h"
 #include "server/metrics.h"
 #include "server/notify.h"
 #include "server/worker.h"
@@ -191,6 +192,8 @@ int prefork_run(const struct config *cfg, int listen_fd)
 	if (metrics_init(MAX_SLOTS) != 0)
 		log_warn("metrics: no shared memory; /metrics will be empty");
 	notify_init(MAX_SLOTS); /* before the first fork */
+	if (data_version_shared_init() != 0)
+		log_warn("data version: no shared memory; workers will read it on every request");
 	log_info("master: starting %d workers", m.nworkers);
 	fill(&m);
 	m.respawns = 0;

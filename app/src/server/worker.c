@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #define PURGE_INTERVAL 300 /* seconds between a worker's housekeeping runs */
+/* an idle worker reads its connection this often, so that notifications cannot pile up */
+#define IDLE_POLL_MS 5000
 
 static volatile sig_atomic_t stop_requested;
 
@@ -40,7 +42,7 @@ static void on_stop(int sig)
 enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph **out)
 {
 	long long version;
-	enum mg_err rc = db_graph_version(&w->db, a, &version);
+	enum mg_err rc = data_version_get(&w->dv, &w->db, a, &version);
 	if (rc != MG_OK)
 		return rc;
 	if (w->graph == NULL || w->graph->version != version) {
@@ -107,6 +109,9 @@ static void dispatch(struct request *req, struct response *resp)
 		page_fail(req, resp, rc);
 		return;
 	}
+	/* someone logged in may have just changed the data, through another app host too: their
+	 * pages read the version rather than wait for the notification (read-your-writes) */
+	data_version_read_always(&req->worker->dv, req->user != NULL);
 	const struct route *r = router_match(routes, routes_count, req, &status);
 	if (r == NULL) {
 		page_error(req, resp, status,
@@ -132,6 +137,7 @@ static void dispatch(struct request *req, struct response *resp)
 /* housekeeping: now and then, delete expired sessions, flash messages and login failures. */
 static void housekeeping(struct worker *w, struct arena *a)
 {
+	data_version_drain(&w->dv, &w->db);
 	time_t now = time(NULL);
 	if (now < w->next_purge)
 		return;
@@ -170,6 +176,8 @@ static void serve(struct worker *w, FCGX_Request *fr, struct arena *a)
 	response_init(&resp, a);
 	response_header(&resp, "X-Request-Id", req.request_id);
 	dispatch(&req, &resp);
+	if (req.method != NULL && strcmp(req.method, "POST") == 0)
+		data_version_note_post(); /* before the answer: the redirect's GET must see it */
 	if (req.user != NULL)
 		response_header_set(&resp, "Cache-Control", "no-store"); /* personal pages */
 	request_drain_body(&req);
@@ -202,6 +210,8 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 {
 	struct worker w = {.cfg = cfg, .index = index};
 	db_init(&w.db, cfg->database_url, cfg->db_connect_timeout, cfg->statement_timeout_ms);
+	data_version_init(&w.dv, strcmp(cfg->data_version, "query") == 0 ? DATA_VERSION_QUERY
+	                                                                 : DATA_VERSION_LISTEN);
 	buf_init(&w.graph_json);
 	sigset_t stop_set, none;
 	install_handlers(&stop_set);
@@ -224,9 +234,11 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 		 * only between requests: a request that reached us always finishes. */
 		if (stop_requested)
 			break;
-		int conn = listen_accept(listen_fd, &none);
+		int conn = listen_accept(listen_fd, &none, IDLE_POLL_MS);
 		if (conn < 0) {
-			if (errno != EINTR) {
+			if (errno == ETIMEDOUT)
+				data_version_poll(&w.dv, &w.db);
+			else if (errno != EINTR) {
 				log_warn("accept: %s", strerror(errno));
 				usleep(100 * 1000); /* e.g. out of descriptors: do not spin */
 			}

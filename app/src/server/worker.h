@@ -4,6 +4,7 @@
 
 #include "core/buf.h"
 #include "core/mg.h"
+#include "db/data_version.h"
 #include "db/db.h"
 
 struct arena;
@@ -14,6 +15,8 @@ struct worker {
 	const struct config *cfg;
 	int index; /* 0-based slot in the master's table */
 	struct db db;
+	/* whether the graph below is still current (db/data_version.h) */
+	struct data_version dv;
 	struct graph *graph;   /* the last graph read; rebuilt when the data version moves */
 	struct buf graph_json; /* /api/graph body for graph->version, built on first use */
 	char graph_etag[48];
