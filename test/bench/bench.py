@@ -269,13 +269,22 @@ def flood_row(label, url, lua):
 
 
 def memory_section():
+    """Each worker's VmRSS and, from smaps_rollup, what it is made of: Pss (shared pages
+    divided among the processes that map them), private pages, and anonymous memory (heap
+    and mmaps, plus the libraries' relocated pages). VmRSS - private = pages shared with
+    the master and the other workers, mostly shared libraries."""
     pids = subprocess.run(["pgrep", "-P", env("MG_SERVER_PID")], capture_output=True,
                           text=True).stdout.split()
-    print("\n## Memory after the run (VmRSS of each worker; target <= 10 MB)")
+    print("\n## Memory after the run (each worker; target VmRSS <= 10 MB)")
+    print(f"{'worker pid':<11} {'VmRSS MB':>9} {'Pss MB':>7} {'private MB':>11} {'anon MB':>8}")
     for pid in pids:
         with open(f"/proc/{pid}/status") as f:
-            rss = re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)
-        print(f"worker pid {pid}: {int(rss) / 1024:.1f} MB")
+            rss = int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1))
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            kb = {k: int(v) for k, v in re.findall(r"^(\w+):\s+(\d+) kB", f.read(), re.M)}
+        private = kb["Private_Clean"] + kb["Private_Dirty"]
+        print(f"{pid:<11} {rss / 1024:>9.1f} {kb['Pss'] / 1024:>7.1f} {private / 1024:>11.1f} "
+              f"{kb['Anonymous'] / 1024:>8.1f}")
 
 
 def main():

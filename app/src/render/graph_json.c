@@ -1,6 +1,7 @@
 /* graph_json.c: struct graph → the /api/graph JSON contract, through the JSON writer. */
 #include "render/graph_json.h"
 #include "core/buf.h"
+#include "core/mg.h"
 #include "db/graph.h"
 #include "render/json.h"
 #include "render/markdown.h"
@@ -79,4 +80,8 @@ void graph_json_write(struct buf *out, const struct graph *g)
 	json_arr_end(&j);
 	json_obj_end(&j);
 	buf_free(&scratch);
+	/* the document is cached for as long as the graph: give back what the doubling of the
+	 * buffer left unused (up to half of it) */
+	out->data = xrealloc(out->data, out->len + 1);
+	out->cap = out->len + 1;
 }

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,9 @@ enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph *
 		snprintf(w->graph_etag, sizeof(w->graph_etag), "\"g%lld\"", g->version);
 		log_debug("graph: loaded version %lld (%zu genres, %zu bands, %zu bytes of JSON)",
 		          g->version, g->ngenres, g->nbands, w->graph_json.len);
+		/* the query results and the old graph and JSON are freed: give those pages back to
+		 * the kernel now rather than keep them, free but resident, until the next reload */
+		malloc_trim(0);
 	}
 	*out = w->graph;
 	return MG_OK;
