@@ -100,7 +100,7 @@ static bool at_eol(const struct csv_reader *r, size_t pos, size_t *n)
 
 enum csv_status csv_read(struct csv_reader *r, struct csv_record *rec)
 {
-	size_t eol;
+	size_t eol = 0; /* at_eol sets it only when it answers true */
 	memset(rec, 0, sizeof(*rec));
 	if (r->fatal)
 		return CSV_END;
