@@ -34,7 +34,11 @@ void html_textn(struct buf *b, const char *s, size_t n)
 			break;
 		default:
 			/* a control character (from data that did not come through a form: imports)
-			 * is not allowed in HTML at all, not even as a reference */
+			 * is not allowed in HTML at all, not even as a reference; the first test
+			 * passes nearly every byte without a call */
+			if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7F &&
+			    (unsigned char)s[i] != 0xC2)
+				continue;
 			skip = utf8_control_len(s + i, n - i);
 			if (skip == 0)
 				continue;
