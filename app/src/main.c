@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "render/assets.h"
+#include "server/graph_file.h"
 #include "server/listen.h"
 #include "server/prefork.h"
 
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
 	}
 	log_info("musicgraph %s listening on %s", MUSICGRAPH_VERSION,
 	         l.inherited ? "the socket from systemd" : cfg.listen);
+	if (cfg.graph_dir[0] != '\0')
+		graph_file_clear(cfg.graph_dir); /* files of an earlier run may be stale */
 	int rc = prefork_run(&cfg, l.fd);
 	listen_close(&l);
 	return rc;

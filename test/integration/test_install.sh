@@ -325,7 +325,8 @@ fi
 # The installed production site, run for real in front of the stack's app: a second copy where,
 # besides the certificates (made for music.example.org), only the listen addresses (free
 # loopback ports instead of 80, 443 and 9180), the upstream server (the stack's server instead
-# of systemd's socket), the logs and the static folder (the DESTDIR install) move.
+# of systemd's socket), the logs, the static folder (the DESTDIR install) and the /api/graph
+# folder (the stack's MUSICGRAPH_GRAPH_DIR) move.
 site=$tmp/root_usr/etc/nginx/sites-available/musicgraph
 if [ -f "$site" ] && [ -x "$NGINX" ]; then
 	r=$tmp/run
@@ -351,6 +352,7 @@ print(*[s.getsockname()[1] for s in socks])')
 		-e "s#^\(\s*server \)unix:/run/musicgraph/fcgi.sock #\1$upstream #" \
 		-e "s#/var/log/nginx/#$r/logs/#" \
 		-e "s#\(alias\|root\) /usr/share/musicgraph/static#\1 $D/usr/share/musicgraph/static#" \
+		-e "s#alias /var/cache/musicgraph/graph/;#alias ${MG_GRAPH_DIR:-/var/cache/musicgraph/graph}/;#" \
 		"$site" >"$r/musicgraph.site"
 	user_line=""
 	[ "$(id -u)" = 0 ] && user_line="user nobody nogroup;"
@@ -403,6 +405,11 @@ print(*[s.getsockname()[1] for s in socks])')
 	pcurl -D "$r/h" -o /dev/null -H 'Accept-Encoding: gzip' "$H/api/graph"
 	check "HTML is not compressed (BREACH; Debian's gzip on is overridden), /api/graph is ('$html_enc', '$(hdr content-encoding)')" \
 		eval '[ -z "$html_enc" ] && [ "$(hdr content-encoding)" = gzip ]'
+	out=$(pcurl -D "$r/h" -o "$r/b" -w '%{http_code}' "$H/api/graph")
+	check "/api/graph: 200, application/json, ETag \"g<version>\", no-cache ($out, $(hdr etag)$([ -n "${MG_GRAPH_DIR:-}" ] && echo ', sent from the graph folder'))" \
+		eval '[ "$out" = 200 ] && [ "$(hdr content-type)" = application/json ] &&
+			[ "$(hdr cache-control)" = no-cache ] && [[ $(hdr etag) =~ ^\"g[0-9]+\"$ ]] &&
+			{ [ -z "${MG_GRAPH_DIR:-}" ] || cmp -s "$r/b" "$MG_GRAPH_DIR/graph-$(hdr etag | tr -dc 0-9).json"; }'
 	out=$(pcurl -o /dev/null -w '%{http_code}' "$H/metrics")
 	check "the public server answers 404 for /metrics ($out)" test "$out" = 404
 	out=$(curl -sS -o "$r/b" -w '%{http_code}' "http://127.0.0.1:$p_metrics/metrics")

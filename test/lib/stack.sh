@@ -30,6 +30,8 @@
 #   MUSICGRAPH_PORT         HTTPS port (default: a free loopback port)
 #   MUSICGRAPH_HTTP_PORT    plain-HTTP redirect port (default: a free loopback port)
 #   MUSICGRAPH_WORKERS      app workers (default 4); other MUSICGRAPH_* pass through
+#   MUSICGRAPH_GRAPH_DIR    where the app writes /api/graph for nginx (default STATE/graph;
+#                           empty: the workers send it from memory)
 #   STACK_DEMO=1            import the demo genres and bands into a new database
 #   STACK_FSYNC=on|off      PostgreSQL durability (default: off for a new cluster, else as before)
 #   STACK_FRESH=1           start: wipe STATE first (a clean cluster every time)
@@ -423,6 +425,11 @@ server_start() {
 	fi
 	[ -f "$SERVER_LOG" ] && mv -f "$SERVER_LOG" "$SERVER_LOG.1"
 	local -a extra=()
+	local graph_dir=${MUSICGRAPH_GRAPH_DIR-$STATE/graph}
+	if [ -n "$graph_dir" ]; then
+		mkdir -p "$graph_dir"
+		chmod 0755 "$graph_dir" # nginx (www-data when started as root) reads the files
+	fi
 	if [ "$FCGI_MODE" = unix ]; then
 		rm -f "$FCGI_SOCK"
 		extra+=("MUSICGRAPH_SOCKET_MODE=${MUSICGRAPH_SOCKET_MODE:-0660}")
@@ -436,6 +443,7 @@ server_start() {
 		MUSICGRAPH_WORKERS="${MUSICGRAPH_WORKERS:-4}" \
 		MUSICGRAPH_LOG_LEVEL="${MUSICGRAPH_LOG_LEVEL:-info}" \
 		MUSICGRAPH_STATEMENT_TIMEOUT="$STATEMENT_TIMEOUT" \
+		MUSICGRAPH_GRAPH_DIR="$graph_dir" \
 		"${extra[@]}" "$SERVER") </dev/null >>"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	echo "$SERVER_PID" >"$STATE/musicgraph.pid"
@@ -507,6 +515,7 @@ nginx_write_conf() {
 		-e "s|@AUTH_RATE@|$AUTH_RATE|g" \
 		-e "s|@AUTH_BURST@|$AUTH_BURST|g" \
 		-e "s|@STATIC_DIR@|$(sed_escape "$SRC_DIR/app/static")|g" \
+		-e "s|@GRAPH_DIR@|$(sed_escape "${MUSICGRAPH_GRAPH_DIR:-$STATE/graph}")|g" \
 		-e "s|@CERT@|$(sed_escape "$CERTS/server-chain.crt")|g" \
 		-e "s|@KEY@|$(sed_escape "$CERTS/server.key")|g" \
 		-e "s|@USER_LINE@|$(sed_escape "$NGINX_USER_LINE")|g" \
@@ -559,6 +568,7 @@ write_env() {
 		echo "# Music Graph stack in $STATE — written by test/lib/stack.sh; source it:  . $ENV_FILE"
 		for kv in \
 			"MG_STATE_DIR=$STATE" \
+			"MG_GRAPH_DIR=${MUSICGRAPH_GRAPH_DIR-$STATE/graph}" \
 			"MG_SOURCE_DIR=$SRC_DIR" \
 			"MG_BUILD_DIR=$BUILD_DIR" \
 			"MG_SERVER=$SERVER" \

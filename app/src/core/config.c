@@ -65,6 +65,10 @@ static const struct directive directives[] = {
     {"MUSICGRAPH_DATA_VERSION", K_STRING, OFF(data_version), "listen", 0, 0,
      "listen: workers learn of data changes by LISTEN/NOTIFY and read the data version only "
      "then; query: they read it on every request (behind PgBouncer's transaction pooling)"},
+    {"MUSICGRAPH_GRAPH_DIR", K_STRING, OFF(graph_dir), "", 0, 0,
+     "absolute folder where workers write /api/graph as graph-<version>.json for nginx to send "
+     "(X-Accel-Redirect to /_graph/); empty: each worker keeps the JSON in memory and sends "
+     "it (needed when nginx runs on another host)"},
 };
 
 enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
@@ -108,6 +112,11 @@ enum mg_err config_load(struct config *cfg, char *err, size_t errlen)
 	if (strcmp(cfg->data_version, "listen") != 0 && strcmp(cfg->data_version, "query") != 0) {
 		snprintf(err, errlen, "MUSICGRAPH_DATA_VERSION=\"%s\" is not listen or query",
 		         cfg->data_version);
+		return MG_ERR_INVALID;
+	}
+	if (cfg->graph_dir[0] != '\0' && cfg->graph_dir[0] != '/') {
+		snprintf(err, errlen, "MUSICGRAPH_GRAPH_DIR=\"%s\" is not an absolute path",
+		         cfg->graph_dir);
 		return MG_ERR_INVALID;
 	}
 	return MG_OK;

@@ -27,6 +27,7 @@ struct config {
 	long login_max_ip;          /* MUSICGRAPH_LOGIN_MAX_FAILURES_IP */
 	long login_window;          /* MUSICGRAPH_LOGIN_WINDOW: seconds */
 	const char *data_version;   /* MUSICGRAPH_DATA_VERSION: listen or query */
+	const char *graph_dir;      /* MUSICGRAPH_GRAPH_DIR: /api/graph files for nginx; "" = off */
 };
 
 /* config_load: fill *cfg from the environment (defaults where unset). On a bad value returns

@@ -63,6 +63,13 @@ void page_api_graph(struct request *req, struct response *resp)
 		resp->status = 304;
 		return;
 	}
+	/* MUSICGRAPH_GRAPH_DIR: nginx sends the file, keeping our Content-Type and
+	 * Cache-Control (and the ETag by its config); we send no body */
+	const char *accel = worker_graph_accel(w);
+	if (accel != NULL) {
+		response_header(resp, "X-Accel-Redirect", accel);
+		return;
+	}
 	resp->shared_body = w->graph_json.data;
 	resp->shared_len = w->graph_json.len;
 }

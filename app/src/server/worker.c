@@ -10,6 +10,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "server/graph_file.h"
 #include "server/listen.h"
 #include "server/metrics.h"
 #include "server/notify.h"
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PURGE_INTERVAL 300 /* seconds between a worker's housekeeping runs */
@@ -38,6 +40,33 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* graph_publish: make w->graph's JSON available: as a file for nginx when
+ * MUSICGRAPH_GRAPH_DIR is set and writable (the worker then keeps no copy), else in memory. */
+static void graph_publish(struct worker *w)
+{
+	const struct graph *g = w->graph;
+	const char *dir = w->cfg->graph_dir;
+	w->graph_accel[0] = '\0';
+	buf_free(&w->graph_json);
+	if (dir[0] != '\0') {
+		if (graph_file_publish(dir, g, w->graph_file, sizeof(w->graph_file)) == 0) {
+			snprintf(w->graph_accel, sizeof(w->graph_accel),
+			         GRAPH_FILE_URI_PREFIX "graph-%lld.json", g->version);
+			graph_file_prune(dir, g->version, time(NULL));
+			if (w->graph_dir_warned)
+				log_info("graph: writing to %s works again", dir);
+			w->graph_dir_warned = 0;
+			return;
+		}
+		if (!w->graph_dir_warned)
+			log_warn("graph: cannot write version %lld to %s (%s); serving /api/graph "
+			         "from memory",
+			         g->version, dir, strerror(errno));
+		w->graph_dir_warned = 1;
+	}
+	graph_json_write(&w->graph_json, g);
 }
 
 enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph **out)
@@ -53,17 +82,31 @@ enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph *
 			return rc;
 		graph_free(w->graph);
 		w->graph = g;
-		buf_clear(&w->graph_json);
-		graph_json_write(&w->graph_json, g);
 		snprintf(w->graph_etag, sizeof(w->graph_etag), "\"g%lld\"", g->version);
-		log_debug("graph: loaded version %lld (%zu genres, %zu bands, %zu bytes of JSON)",
-		          g->version, g->ngenres, g->nbands, w->graph_json.len);
+		graph_publish(w);
+		log_debug("graph: loaded version %lld (%zu genres, %zu bands, %s)", g->version,
+		          g->ngenres, g->nbands,
+		          w->graph_accel[0] ? w->graph_file : "JSON in memory");
 		/* the query results and the old graph and JSON are freed: give those pages back to
 		 * the kernel now rather than keep them, free but resident, until the next reload */
 		malloc_trim(0);
 	}
 	*out = w->graph;
 	return MG_OK;
+}
+
+const char *worker_graph_accel(struct worker *w)
+{
+	if (w->graph_accel[0] == '\0')
+		return NULL;
+	struct stat st;
+	if (stat(w->graph_file, &st) != 0) { /* someone emptied the folder */
+		graph_publish(w);
+		malloc_trim(0);
+		if (w->graph_accel[0] == '\0')
+			return NULL;
+	}
+	return w->graph_accel;
 }
 
 /* deny: the answer for a route the viewer may not use (deny by default). */
@@ -147,6 +190,8 @@ static void housekeeping(struct worker *w, struct arena *a)
 		return;
 	w->next_purge = now + PURGE_INTERVAL + w->index; /* workers spread out */
 	db_session_purge(&w->db, a, w->cfg->session_idle);
+	if (w->graph_accel[0] != '\0') /* versions superseded since the last reload */
+		graph_file_prune(w->cfg->graph_dir, w->graph->version, now);
 }
 
 static long long elapsed_us(const struct timespec *since)

@@ -7,6 +7,8 @@
 #include "db/data_version.h"
 #include "db/db.h"
 
+#include <limits.h>
+
 struct arena;
 struct config;
 struct graph;
@@ -18,8 +20,13 @@ struct worker {
 	/* whether the graph below is still current (db/data_version.h) */
 	struct data_version dv;
 	struct graph *graph;   /* the last graph read; rebuilt when the data version moves */
-	struct buf graph_json; /* /api/graph body for graph->version, built on first use */
+	struct buf graph_json; /* /api/graph body for graph->version when not served as a file */
 	char graph_etag[48];
+	/* with MUSICGRAPH_GRAPH_DIR: graph->version's file and the X-Accel-Redirect URI that
+	 * makes nginx send it (graph_accel is "" while the JSON is served from memory) */
+	char graph_file[PATH_MAX];
+	char graph_accel[64];
+	int graph_dir_warned; /* the folder failed and that was logged (once, until it works) */
 	unsigned long requests;
 	long long next_purge; /* time() of the next housekeeping run */
 };
@@ -27,6 +34,11 @@ struct worker {
 /* worker_graph: the graph at the database's current data version; reloads it when the
  * version moved. The result belongs to the worker and stays valid for this request. */
 enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph **out);
+
+/* worker_graph_accel: the X-Accel-Redirect URI for /api/graph at the graph's version, or NULL
+ * when the JSON is in w->graph_json. A file that vanished is written again, and when that
+ * fails the JSON is built in memory instead: the answer never depends on the folder. */
+const char *worker_graph_accel(struct worker *w);
 
 /* worker_run: accept and serve requests on listen_fd until asked to stop; returns the exit
  * status for the process. */
