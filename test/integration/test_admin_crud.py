@@ -433,8 +433,13 @@ def race(sql, *params, hold=0.8):
     before it commits (in a thread); returns the thread once the lock is taken."""
     ready = threading.Event()
 
+    # named, so that only this transaction's lock counts (other tests run at the same time
+    # and take the same lock for their own writes)
+    name = f"mg-race-{secrets.token_hex(4)}"
+
     def run():
-        psql("BEGIN; SELECT version FROM data_version WHERE singleton FOR UPDATE; " + sql
+        psql(f"SET application_name = '{name}'; BEGIN; "
+             "SELECT version FROM data_version WHERE singleton FOR UPDATE; " + sql
              + f"; SELECT pg_sleep({hold}); COMMIT;", *params)
 
     t = threading.Thread(target=run)
@@ -442,8 +447,9 @@ def race(sql, *params, hold=0.8):
     wait_locked = time.monotonic() + 10
     while time.monotonic() < wait_locked and not ready.is_set():
         rows = psql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid "
                     "WHERE c.relname = 'data_version' AND l.mode = 'RowShareLock' "
-                    "AND l.pid <> pg_backend_pid()")
+                    "AND l.granted AND a.application_name = $1", name)
         if int(rows[0][0]) > 0:
             ready.set()
         else:
