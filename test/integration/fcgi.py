@@ -1,11 +1,13 @@
 """fcgi.py: a minimal FastCGI client (the responder role) for talking to musicgraph without
-nginx: one request per connection, as the tests need."""
+nginx: one request per connection, or several in a row on a kept one (keep=True: the flag
+FCGI_KEEP_CONN, as nginx's fastcgi_keep_conn sends it)."""
 import socket
 import struct
 
 FCGI_VERSION = 1
 BEGIN_REQUEST, END_REQUEST, PARAMS, STDIN, STDOUT, STDERR = 1, 3, 4, 5, 6, 7
 RESPONDER = 1
+FCGI_KEEP_CONN = 1  # the BEGIN_REQUEST flag: do not close the connection after the reply
 
 
 def _record(rtype, content, request_id=1):
@@ -34,11 +36,26 @@ def connect(address, timeout=10):
     return sock
 
 
-def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10, sock=None):
+def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10, sock=None,
+            keep=False):
     """Send one request to a unix socket path or (host, port), or on sock (from connect());
-    returns (status, headers dict, body bytes) parsed from the CGI-style reply."""
+    returns (status, headers dict, body bytes) parsed from the CGI-style reply.
+    keep=False: the server may close the connection, and the socket is closed here after the
+    reply. keep=True: the server is asked to keep it (FCGI_KEEP_CONN) and the socket stays
+    open for the next request on it (sock=); a reply cut short raises ConnectionError."""
     if sock is None:
         sock = connect(address, timeout)
+    sock.sendall(encode(method, uri, body, headers, keep))
+    stdout, ended = read_reply(sock)
+    if not keep:
+        sock.close()
+    elif not ended:
+        raise ConnectionError("the connection closed before the end of the reply")
+    return _parse(stdout)
+
+
+def encode(method="GET", uri="/", body=b"", headers=None, keep=False):
+    """The records of one whole request (request id 1), keep as in request()."""
     path, _, query = uri.partition("?")
     params = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "QUERY_STRING": query,
               "DOCUMENT_URI": path, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
@@ -47,18 +64,24 @@ def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10, 
         params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
     for k, v in (headers or {}).items():
         params["HTTP_" + k.upper().replace("-", "_")] = v
-    data = _record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER, 0))
+    data = _record(BEGIN_REQUEST, struct.pack(">HB5x", RESPONDER, FCGI_KEEP_CONN if keep else 0))
     data += _record(PARAMS, b"".join(_pair(k, v) for k, v in params.items()))
     data += _record(PARAMS, b"")
     if body:
         data += _record(STDIN, body)
     data += _record(STDIN, b"")
-    sock.sendall(data)
+    return data
+
+
+def read_reply(sock):
+    """Read one reply's records from sock: (its stdout bytes, True if END_REQUEST came, False
+    if the connection closed first). Bytes after END_REQUEST are not expected (one request at
+    a time) and not read."""
     stdout, buf = b"", b""
     while True:
         chunk = sock.recv(65536)
         if not chunk:
-            break
+            return stdout, False
         buf += chunk
         while len(buf) >= 8:
             _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
@@ -68,10 +91,7 @@ def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10, 
             if rtype == STDOUT:
                 stdout += content
             elif rtype == END_REQUEST:
-                sock.close()
-                return _parse(stdout)
-    sock.close()
-    return _parse(stdout)
+                return stdout, True
 
 
 def _parse(stdout):

@@ -99,14 +99,27 @@ def accept_queue():
 
 
 def on_every_worker(uri, method="GET"):
-    """One request for uri answered by each worker, spoken directly in FastCGI: a silent
-    connection per worker first, each accepted by a worker that then waits for its request
-    (so no worker holds two), then the requests. [(status, headers, body)]"""
-    socks = [fcgi.connect(fcgi_address()) for _ in worker_pids()]
+    """One request for uri answered by each worker, spoken directly in FastCGI. A worker that
+    accepts a connection with bytes waiting reads the request at once, and blocks until the
+    request is whole; so each connection below sends only the request's first record, and
+    the next connection is opened once a worker has accepted it: each worker takes one.
+    Then the requests are completed. [(status, headers, body)]"""
+    data = fcgi.encode(method, uri)
+    socks, pids = [], worker_pids()
     try:
-        mgtest.wait_until(lambda: accept_queue() == 0, timeout=10, interval=0.02,
-                          what="every worker to accept one connection")
-        return [fcgi.request(None, method=method, uri=uri, sock=s) for s in socks]
+        for _ in pids:
+            s = fcgi.connect(fcgi_address())
+            socks.append(s)
+            s.sendall(data[:16])  # BEGIN_REQUEST alone: the worker waits for the PARAMS
+            mgtest.wait_until(lambda: accept_queue() == 0, timeout=10, interval=0.01,
+                              what="a worker to accept the connection")
+        answers = []
+        for s in socks:
+            s.sendall(data[16:])
+            answers.append(fcgi._parse(fcgi.read_reply(s)[0]))
+        served_by = sorted(int(h["x-request-id"].split("-")[0]) for _, h, _ in answers)
+        assert served_by == pids, f"answered by {served_by}, workers {pids}"
+        return answers
     finally:
         for s in socks:
             s.close()

@@ -313,8 +313,8 @@ EOF
 		not_ok "nginx -t accepts the installed site (exit $rc)"
 		indent <<<"$out"
 	fi
-	check "the site does not turn on FastCGI keep-alive (one request per connection)" \
-		eval '! grep -qE "^\s*fastcgi_keep_conn\s+on" "$site" && ! grep -qE "^\s*keepalive\s+[0-9]" "$site"'
+	check "the site keeps FastCGI connections open (fastcgi_keep_conn on + upstream keepalive)" \
+		eval 'grep -qE "^\s*fastcgi_keep_conn\s+on;" "$site" && grep -qE "^\s*keepalive\s+[0-9]+;" "$site" && ! grep -qE "^\s*fastcgi_keep_conn\s+off" "$site"'
 	check "fastcgi_next_upstream retries idempotent requests only" \
 		eval 'grep -qE "^\s*fastcgi_next_upstream error timeout;" "$site" && ! grep -E "^\s*fastcgi_next_upstream\s" "$site" | grep -q non_idempotent'
 	check "every fastcgi_pass location has MUSICGRAPH_REQUEST_ID (server level or its own)" \

@@ -36,7 +36,8 @@
 #   STACK_FSYNC=on|off      PostgreSQL durability (default: off for a new cluster, else as before)
 #   STACK_FRESH=1           start: wipe STATE first (a clean cluster every time)
 #   STACK_FCGI=tcp|unix     FastCGI over 127.0.0.1:<free port> (default) or STATE/run/fcgi.sock
-#   STACK_FCGI_KEEPALIVE=1  fastcgi_keep_conn on (default off: see nginx_write_conf)
+#   STACK_FCGI_KEEPALIVE=0  fastcgi_keep_conn off: a new FastCGI connection per request
+#                           (default on, as in production)
 #   STACK_NO_APP=1          infrastructure only: no migrate, no server (nginx answers 502)
 #   STACK_WAIT=30           seconds to wait for /healthz
 #   STACK_KEEP_ON_FAIL=1    leave a failed start running for inspection
@@ -499,11 +500,11 @@ nginx_write_conf() {
 		l6h="listen [::1]:$HTTP_PORT;"
 	fi
 	if [ "$FCGI_MODE" = unix ]; then upstream="unix:$FCGI_SOCK"; else upstream=$LISTEN; fi
-	# Off by default: libfcgi's accept loop serves a kept-open connection until nginx closes
-	# it, so each idle kept connection pins one pre-forked worker, and a request that needs a
-	# new connection waits (measured: p99 3.7 s at 32 clients vs 67 ms with it off).
+	# On by default, as in production: each worker holds any number of kept connections
+	# (app/src/server/conns.c); STACK_FCGI_KEEPALIVE=0 measures the one-connection-per-request
+	# way.
 	local keep=off
-	[ "${STACK_FCGI_KEEPALIVE:-0}" = 1 ] && keep=on
+	[ "${STACK_FCGI_KEEPALIVE:-1}" = 1 ] && keep=on
 	choose_nginx_user
 	mkdir -p "$STATE/nginx-tmp"
 	sed -e "s|@STATE@|$(sed_escape "$STATE")|g" \

@@ -1,5 +1,4 @@
-/* listen.c: opening the listening socket (or adopting systemd's) and accepting on it. */
-#define _GNU_SOURCE /* ppoll, accept4, epoll_pwait */
+/* listen.c: opening the listening socket, or adopting systemd's (server/conns.c accepts). */
 #include "server/listen.h"
 
 #include <errno.h>
@@ -7,16 +6,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
-#include <stdbool.h>
-#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BACKLOG             1024
@@ -114,101 +109,11 @@ enum mg_err listen_open(struct listener *l, const char *spec, long mode, char *e
 		rc = open_unix(l, spec, mode, err, errlen);
 	else
 		rc = open_tcp(l, spec, err, errlen);
-	/* Workers wait in ppoll() and then race to accept(); the losers must get EAGAIN, not
+	/* Workers wait in epoll and then race to accept(); the losers must get EAGAIN, not
 	 * sleep in accept() where a stop signal could no longer reach them safely. */
 	if (rc == MG_OK)
 		fcntl(l->fd, F_SETFL, fcntl(l->fd, F_GETFL) | O_NONBLOCK);
 	return rc;
-}
-
-/* The waiting side of listen_accept, set up once per worker process: an epoll instance
- * with the listening socket registered EPOLLEXCLUSIVE, so a connection wakes one idle
- * worker instead of all of them (they would race to accept() and all but one get EAGAIN). */
-static struct {
-	int fd; /* the listening socket it watches, or -1 */
-	int epoll;
-	int tcp;
-} waiter = {-1, -1, 0};
-
-static void waiter_init(int fd)
-{
-	if (waiter.epoll >= 0)
-		close(waiter.epoll);
-	waiter.fd = fd;
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof(sa);
-	waiter.tcp = getsockname(fd, (struct sockaddr *)&sa, &len) == 0 &&
-	             (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
-	waiter.epoll = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = fd};
-	if (waiter.epoll >= 0 && epoll_ctl(waiter.epoll, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		close(waiter.epoll);
-		waiter.epoll = -1; /* ppoll below still works, with the thundering herd */
-	}
-}
-
-/* wait_readable: 0 when fd is readable, else -1 with errno (ETIMEDOUT after timeout_ms). */
-static int wait_readable(int fd, const sigset_t *wait_mask, int timeout_ms)
-{
-	if (waiter.fd != fd)
-		waiter_init(fd);
-	int n;
-	if (waiter.epoll >= 0) {
-		struct epoll_event ev;
-		n = epoll_pwait(waiter.epoll, &ev, 1, timeout_ms, wait_mask);
-	} else {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
-		n = ppoll(&p, 1, timeout_ms < 0 ? NULL : &ts, wait_mask);
-	}
-	if (n == 0)
-		errno = ETIMEDOUT;
-	return n > 0 ? 0 : -1;
-}
-
-/* signal_waiting: a signal that wait_mask unblocks is pending. epoll_pwait and ppoll report a
- * readable socket before they deliver such a signal, and put the blocking mask back when they
- * return events; so while connections keep queueing (more clients than workers), a worker
- * that only took SIGTERM inside the wait would never take it: a restart would wait the whole
- * MUSICGRAPH_SHUTDOWN_TIMEOUT and then kill the worker in the middle of a request. */
-static bool signal_waiting(const sigset_t *wait_mask)
-{
-	sigset_t pending;
-	if (sigpending(&pending) != 0)
-		return false;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&pending, sig) == 1 && sigismember(wait_mask, sig) == 0)
-			return true;
-	return false;
-}
-
-int listen_accept(int fd, const sigset_t *wait_mask, int timeout_ms)
-{
-	for (;;) {
-		if (wait_readable(fd, wait_mask, timeout_ms) != 0)
-			return -1; /* EINTR: a signal arrived while we waited; or ETIMEDOUT */
-		if (signal_waiting(wait_mask)) {
-			/* take it now, as the wait would have (POSIX: a pending signal that
-			 * sigprocmask unblocks is delivered before it returns), instead of
-			 * accepting */
-			sigset_t old;
-			sigprocmask(SIG_SETMASK, wait_mask, &old);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			errno = EINTR;
-			return -1;
-		}
-		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC); /* the new socket blocks */
-		if (c >= 0) {
-			int one = 1; /* replies go out whole, without Nagle's delay */
-			if (waiter.tcp)
-				setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			return c;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
-		    errno == EINTR)
-			continue; /* another worker took it, or the peer gave up */
-		return -1;
-	}
 }
 
 void listen_close(struct listener *l)

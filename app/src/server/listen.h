@@ -4,7 +4,6 @@
 
 #include "core/mg.h"
 
-#include <signal.h>
 #include <stddef.h>
 
 struct listener {
@@ -17,11 +16,6 @@ struct listener {
  * a path containing '/' is a unix socket (a stale one is replaced; mode applied), otherwise
  * host:port or :port (IPv4 or IPv6 in brackets). Writes a reason into err on failure. */
 enum mg_err listen_open(struct listener *l, const char *spec, long mode, char *err, size_t errlen);
-/* listen_accept: wait for a connection with the signal mask set to wait_mask (so stop
- * signals are taken only while waiting) and accept it. Returns the connection, or -1 with
- * errno (EINTR when a signal arrived, ETIMEDOUT when timeout_ms passed without a connection;
- * a negative timeout_ms waits for ever). */
-int listen_accept(int fd, const sigset_t *wait_mask, int timeout_ms);
 /* listen_close: close the socket and remove a unix socket file we created. */
 void listen_close(struct listener *l);
 

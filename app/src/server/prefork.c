@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "db/data_version.h"
+#include "server/conns.h"
 #include "server/metrics.h"
 #include "server/notify.h"
 #include "server/worker.h"
@@ -33,6 +34,7 @@ struct slot {
 struct master {
 	const struct config *cfg;
 	int listen_fd;
+	int handoff[2]; /* kept connections pass from a replaced worker to the others */
 	int nworkers;
 	struct slot slots[MAX_SLOTS];
 	int shutting_down;
@@ -60,7 +62,8 @@ static int spawn(struct master *m, int slot)
 		char tag[32];
 		snprintf(tag, sizeof(tag), "worker %d", slot);
 		log_set_tag(tag);
-		exit(worker_run(m->cfg, slot, m->listen_fd));
+		exit(
+		    worker_run(m->cfg, slot, m->listen_fd, m->handoff[0] >= 0 ? m->handoff : NULL));
 	}
 	m->slots[slot] = (struct slot){.pid = pid, .state = SLOT_RUNNING, .started_ms = now_ms()};
 	notify_worker_started(pid);
@@ -140,7 +143,7 @@ static void roll(struct master *m)
 		if (slot < 0 || spawn(m, slot) != 0)
 			return;
 		m->slots[i].state = SLOT_RETIRING;
-		kill(m->slots[i].pid, SIGTERM);
+		kill(m->slots[i].pid, SIGUSR2); /* hand over the kept connections, then exit */
 		return;
 	}
 }
@@ -186,6 +189,7 @@ int prefork_run(const struct config *cfg, int listen_fd)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);           /* the workers' signal: blocked until they handle it */
 	sigprocmask(SIG_BLOCK, &set, NULL); /* workers inherit the mask and set their own */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -194,6 +198,11 @@ int prefork_run(const struct config *cfg, int listen_fd)
 	notify_init(MAX_SLOTS); /* before the first fork */
 	if (data_version_shared_init() != 0)
 		log_warn("data version: no shared memory; workers will read it on every request");
+	if (conns_handoff_socket(m.handoff) != 0) {
+		log_warn("no handoff socket (%s): replaced workers close their connections",
+		         strerror(errno));
+		m.handoff[0] = m.handoff[1] = -1;
+	}
 	log_info("master: starting %d workers", m.nworkers);
 	fill(&m);
 	m.respawns = 0;

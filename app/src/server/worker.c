@@ -10,8 +10,8 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "pages/pages.h"
+#include "server/conns.h"
 #include "server/graph_file.h"
-#include "server/listen.h"
 #include "server/metrics.h"
 #include "server/notify.h"
 #include "server/request_log.h"
@@ -24,22 +24,30 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define PURGE_INTERVAL 300 /* seconds between a worker's housekeeping runs */
 /* an idle worker reads its connection this often, so that notifications cannot pile up */
 #define IDLE_POLL_MS 5000
+/* a stopping worker looks at its connections this often; one handed over but not taken
+ * (the handoff socket was full) is closed once nginx has left it idle this long */
+#define STOP_POLL_MS  100
+#define DRAIN_IDLE_MS 3000
 
-static volatile sig_atomic_t stop_requested;
+/* SIGTERM/SIGINT: stop for good; SIGUSR2 (the master replacing this worker): hand the kept
+ * connections to the running workers and exit */
+static volatile sig_atomic_t stop_requested, handoff_requested;
 
 static void on_stop(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR2)
+		handoff_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 /* graph_publish: make w->graph's JSON available: as a file for nginx when
@@ -202,15 +210,6 @@ static long long elapsed_us(const struct timespec *since)
 	       (now.tv_nsec - since->tv_nsec) / 1000;
 }
 
-/* nothing_unread: nginx has sent nothing we have not read, so a plain close() sends FIN, not
- * RST, and libfcgi's lingering close (shutdown, then wait up to 2 s for nginx to close its
- * end first) would only keep this worker from the next connection. */
-static int nothing_unread(int fd)
-{
-	int n = 0;
-	return ioctl(fd, FIONREAD, &n) == 0 && n == 0;
-}
-
 /* serve: one request on the connection in fr. The reply is complete (libfcgi sends the
  * end-of-request record when both output streams are closed) before the log line is
  * written, so it does not wait for the log. */
@@ -247,15 +246,17 @@ static void install_handlers(sigset_t *stop_set)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(stop_set);
 	sigaddset(stop_set, SIGTERM);
 	sigaddset(stop_set, SIGINT);
+	sigaddset(stop_set, SIGUSR2);
 }
 
-int worker_run(const struct config *cfg, int index, int listen_fd)
+int worker_run(const struct config *cfg, int index, int listen_fd, const int *handoff)
 {
 	struct worker w = {.cfg = cfg, .index = index};
 	db_init(&w.db, cfg->database_url, cfg->db_connect_timeout, cfg->statement_timeout_ms);
@@ -272,42 +273,44 @@ int worker_run(const struct config *cfg, int index, int listen_fd)
 		log_warn("database not reachable yet; answering 503 until it is");
 	notify_worker_ready(); /* for systemd's READY=1, sent by the master */
 
-	/* libfcgi gets no listening socket: we accept (listen_accept) and hand it the
-	 * connection. Its own accept would need FCGX_ShutdownPending() to be stoppable, and that
-	 * makes it drop a connection it has accepted but not read yet (a 502 at nginx). */
-	FCGX_Request fr;
-	FCGX_InitRequest(&fr, -1, 0);
+	struct conns *conns = malloc(sizeof(*conns));
+	if (conns == NULL || conns_init(conns, listen_fd, handoff) != 0) {
+		log_error("worker %d: cannot wait for connections: %s", index, strerror(errno));
+		free(conns);
+		db_close(&w.db);
+		return 1;
+	}
 	struct arena *a = arena_new();
+	int stopping = 0;
 	for (;;) {
-		/* Stop signals are blocked except inside listen_accept's wait, so they are taken
+		/* Stop signals are blocked except inside conns_next's wait, so they are taken
 		 * only between requests: a request that reached us always finishes. */
-		if (stop_requested)
-			break;
-		int conn = listen_accept(listen_fd, &none, IDLE_POLL_MS);
-		if (conn < 0) {
-			if (errno == ETIMEDOUT)
-				data_version_poll(&w.dv, &w.db);
-			else if (errno != EINTR) {
-				log_warn("accept: %s", strerror(errno));
-				usleep(100 * 1000); /* e.g. out of descriptors: do not spin */
+		if (!stopping && (handoff_requested || stop_requested)) {
+			stopping = 1;
+			conns_stop_accepting(conns);
+			if (handoff_requested && !stop_requested) {
+				int n = conns_handoff(conns);
+				log_debug("worker %d: handed %d kept connections over", index, n);
 			}
+		}
+		if (stopping) /* what nginx has written is served; the rest is closed */
+			conns_close_idle(conns, stop_requested ? 0 : DRAIN_IDLE_MS);
+		FCGX_Request *fr = conns_next(conns, &none, stopping ? STOP_POLL_MS : IDLE_POLL_MS);
+		if (fr == NULL) {
+			if (errno == ESHUTDOWN)
+				break;
+			if (errno == ETIMEDOUT && !stopping)
+				data_version_poll(&w.dv, &w.db);
 			continue;
 		}
-		fr.ipcFd = conn;
-		fr.keepConnection = 1; /* FCGX_Accept_r reads this connection, accepts none */
-		if (FCGX_Accept_r(&fr) < 0)
-			continue; /* not a FastCGI request; libfcgi has closed it */
-		/* libfcgi would otherwise wait on this connection for nginx's next request,
-		 * pinning the worker to one idle keep-alive connection while others queue */
-		fr.keepConnection = 0;
-		serve(&w, &fr, a);
-		fr.detached = nothing_unread(fr.ipcFd);
-		FCGX_Finish_r(&fr);
+		serve(&w, fr, a);
+		conns_finish(conns, fr);
 		arena_reset(a);
 		housekeeping(&w, a);
 		arena_reset(a);
 	}
-	FCGX_Free(&fr, 1);
+	conns_free(conns);
+	free(conns);
 	arena_free(a);
 	graph_free(w.graph);
 	buf_free(&w.graph_json);

@@ -41,7 +41,8 @@ enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph *
 const char *worker_graph_accel(struct worker *w);
 
 /* worker_run: accept and serve requests on listen_fd until asked to stop; returns the exit
- * status for the process. */
-int worker_run(const struct config *cfg, int index, int listen_fd);
+ * status for the process. handoff: the master's socket pair (server/conns.h) over which a
+ * worker being replaced hands its kept connections to the others, or NULL. */
+int worker_run(const struct config *cfg, int index, int listen_fd, const int *handoff);
 
 #endif
