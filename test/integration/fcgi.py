@@ -54,11 +54,11 @@ def request(address, method="GET", uri="/", body=b"", headers=None, timeout=10, 
     return _parse(stdout)
 
 
-def encode(method="GET", uri="/", body=b"", headers=None, keep=False):
+def encode(method="GET", uri="/", body=b"", headers=None, keep=False, remote_addr="127.0.0.1"):
     """The records of one whole request (request id 1), keep as in request()."""
     path, _, query = uri.partition("?")
     params = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "QUERY_STRING": query,
-              "DOCUMENT_URI": path, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+              "DOCUMENT_URI": path, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": remote_addr,
               "HTTPS": "on", "HTTP_HOST": "localhost", "CONTENT_LENGTH": str(len(body))}
     if body:
         params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"

@@ -120,6 +120,7 @@ void page_account_password_post(struct request *req, struct response *resp)
 	}
 	size_t clen = current ? strlen(current) : 0;
 	enum password_verdict v = PASSWORD_MISMATCH;
+	worker_before_slow_work(w); /* one or two password hashes below */
 	if (current != NULL && clen <= PASSWORD_MAX_BYTES)
 		v = password_verify(current, clen, u.password_hash, w->cfg->pbkdf2_iterations);
 	/* only a verified password counts: UNSUPPORTED (a hash we cannot check) is no proof */

@@ -144,6 +144,7 @@ void page_login_post(struct request *req, struct response *resp)
 	}
 
 	enum password_verdict v = PASSWORD_MISMATCH;
+	worker_before_slow_work(w); /* the hash below takes ~140 ms, real or dummy */
 	if (u == NULL || plen > PASSWORD_MAX_BYTES)
 		password_dummy_verify(password, plen > PASSWORD_MAX_BYTES ? 0 : plen,
 		                      cfg->pbkdf2_iterations);
@@ -333,6 +334,7 @@ void page_register_post(struct request *req, struct response *resp)
 	char hash[PASSWORD_HASH_MAX];
 	long long id = 0;
 	if (s.nerrors == 0) {
+		worker_before_slow_work(w);
 		rc = password_hash(s.password, strlen(s.password), w->cfg->pbkdf2_iterations, hash,
 		                   sizeof(hash));
 		if (rc == MG_OK)

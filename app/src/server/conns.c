@@ -219,10 +219,15 @@ FCGX_Request *conns_next(struct conns *c, const sigset_t *wait_mask, int timeout
 				if (c->watching)
 					receive_handoff(c);
 			} else if (i == EV_LISTEN) {
+				/* every connection waiting, up to a batch: under load nginx opens
+				 * them faster than one per wait, and those left would queue */
 				struct conn *k = c->watching ? accept_new(c) : NULL;
-				/* nginx writes the request right after connecting: serve it now
-				 * rather than after another wait */
-				if (k != NULL && unread_bytes(k->fr.ipcFd) > 0) {
+				for (int n = 1; k != NULL && n < CONNS_BATCH && c->watching; n++)
+					if (accept_new(c) == NULL)
+						break;
+				/* nginx writes the request right after connecting: serve the first
+				 * now rather than after another wait */
+				if (k != NULL && k->open && unread_bytes(k->fr.ipcFd) > 0) {
 					FCGX_Request *fr = start(c, k);
 					if (fr != NULL)
 						return fr;
@@ -280,12 +285,12 @@ void conns_stop_accepting(struct conns *c)
 	c->handoff = -1;
 }
 
-int conns_handoff(struct conns *c)
+int conns_handoff(struct conns *c, const FCGX_Request *except)
 {
 	int sent = 0;
 	for (int i = 0; i < CONNS_MAX && c->handoff_send >= 0; i++) {
 		struct conn *k = &c->slot[i];
-		if (!k->open || send_fd(c->handoff_send, k->fr.ipcFd) != 0)
+		if (!k->open || &k->fr == except || send_fd(c->handoff_send, k->fr.ipcFd) != 0)
 			continue;
 		drop(c, k); /* our reference only: the receiver holds the connection */
 		sent++;

@@ -58,9 +58,12 @@ void conns_finish(struct conns *c, FCGX_Request *fr);
 /* conns_stop_accepting: take no new connections and no handed-off ones. */
 void conns_stop_accepting(struct conns *c);
 
-/* conns_handoff: give every held connection to the running workers (they are all between
- * requests here). Connections that cannot be sent stay. Returns how many were sent. */
-int conns_handoff(struct conns *c);
+/* conns_handoff: give every held connection but except (the one whose request is being
+ * served, or NULL) to the other workers: those are all between requests. A worker does this
+ * when it is replaced, and before work that would hold up requests nginx sends on them
+ * meanwhile (a password hash). Connections that cannot be sent stay. Returns how many were
+ * sent. */
+int conns_handoff(struct conns *c, const FCGX_Request *except);
 
 /* conns_close_idle: close the connections that have had no request for idle_ms (0: all).
  * Only for a worker that stops for good: nginx may lose a request written to one of them. */

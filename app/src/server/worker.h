@@ -9,8 +9,10 @@
 
 #include <limits.h>
 
+struct FCGX_Request;
 struct arena;
 struct config;
+struct conns;
 struct graph;
 
 struct worker {
@@ -27,6 +29,8 @@ struct worker {
 	char graph_file[PATH_MAX];
 	char graph_accel[64];
 	int graph_dir_warned; /* the folder failed and that was logged (once, until it works) */
+	struct conns *conns;  /* the FastCGI connections it holds */
+	const struct FCGX_Request *current; /* the one whose request is being served */
 	unsigned long requests;
 	long long next_purge; /* time() of the next housekeeping run */
 };
@@ -39,6 +43,11 @@ enum mg_err worker_graph(struct worker *w, struct arena *a, const struct graph *
  * when the JSON is in w->graph_json. A file that vanished is written again, and when that
  * fails the JSON is built in memory instead: the answer never depends on the folder. */
 const char *worker_graph_accel(struct worker *w);
+
+/* worker_before_slow_work: before work that takes long (a password hash, ~140 ms; a graph
+ * rebuild), hand the connections this worker holds, but the current request's, to the other
+ * workers, so that requests nginx sends on them meanwhile are not held up. */
+void worker_before_slow_work(struct worker *w);
 
 /* worker_run: accept and serve requests on listen_fd until asked to stop; returns the exit
  * status for the process. handoff: the master's socket pair (server/conns.h) over which a
