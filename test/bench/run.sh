@@ -25,8 +25,9 @@ trap stop EXIT
 stop
 # generous nginx limits for /login (as BENCH_AUTH_LIMIT in bench.py): the login rows measure
 # the application; the flood runs once so and once with the limit as shipped. FastCGI over a
-# unix socket, as nginx/musicgraph.conf and systemd/musicgraph.socket have it in production.
-MG_BUILD_DIR=$BUILD STACK_FCGI=unix STACK_DEMO=1 STACK_FRESH=1 STACK_AUTH_RATE=600000r/m STACK_AUTH_BURST=100000 \
+# unix socket, as nginx/musicgraph.conf and systemd/musicgraph.socket have it in production,
+# with kept FastCGI connections and the production number of workers (one per core).
+MUSICGRAPH_WORKERS=${MUSICGRAPH_WORKERS:-0} STACK_FCGI_KEEPALIVE=1 MG_BUILD_DIR=$BUILD STACK_FCGI=unix STACK_DEMO=1 STACK_FRESH=1 STACK_AUTH_RATE=600000r/m STACK_AUTH_BURST=100000 \
 	bash "$SRC/test/lib/stack.sh" start "$STATE" >/dev/null
 set -a
 # shellcheck disable=SC1091
