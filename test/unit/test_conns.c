@@ -361,6 +361,26 @@ static void test_close_idle(void)
 	free_conns(c);
 }
 
+/* a connection that has just been accepted gets CONNS_FRESH_MS to send its request even
+ * from a worker that stops: its client is writing it */
+static void test_close_idle_spares_a_new_connection(void)
+{
+	struct conns *c = new_conns(NULL);
+	int fresh = client();
+	expect_none(c, QUIET_MS, ETIMEDOUT); /* accepted, nothing sent yet */
+	CHECK(c->nopen == 1);
+	conns_stop_accepting(c);
+	conns_close_idle(c, 0);
+	CHECK(peer(fresh, 0) == 'O' && c->nopen == 1);
+	send_request(fresh, "/late", 1);
+	CHECK(serve(c, WAIT_MS) == 0);
+	check_reply(fresh, "/late");
+	conns_close_idle(c, 0); /* it has had its request: closed like any idle one */
+	CHECK(peer(fresh, 0) == 'E' && c->nopen == 0);
+	close(fresh);
+	free_conns(c);
+}
+
 static void test_free(void)
 {
 	struct conns *c = new_conns(NULL);
@@ -396,6 +416,7 @@ int main(void)
 	test_timeout();
 	test_handoff();
 	test_close_idle();
+	test_close_idle_spares_a_new_connection();
 	test_free();
 	close(listen_fd);
 	unlink(addr.sun_path);

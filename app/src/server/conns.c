@@ -114,6 +114,7 @@ static struct conn *adopt(struct conns *c, int fd)
 		k->fr.detached = 1;       /* if it speaks no FastCGI: a plain close, no lingering */
 		k->open = 1;
 		k->idle_since_ms = now_ms();
+		k->served = 0;
 		if (++c->nopen == CONNS_MAX)
 			watch(c, 0);
 		return k;
@@ -274,8 +275,10 @@ void conns_finish(struct conns *c, FCGX_Request *fr)
 	FCGX_Finish_r(fr); /* closes the connection unless kept, or when writing failed */
 	if (fr->ipcFd < 0)
 		released(c, k);
-	else
+	else {
 		k->idle_since_ms = now_ms();
+		k->served = 1;
+	}
 }
 
 void conns_stop_accepting(struct conns *c)
@@ -287,6 +290,8 @@ void conns_stop_accepting(struct conns *c)
 
 int conns_handoff(struct conns *c, const FCGX_Request *except)
 {
+	if (except != NULL && c->listen_fd < 0)
+		return 0; /* stopping: so may the others be, and nobody would take them */
 	int sent = 0;
 	for (int i = 0; i < CONNS_MAX && c->handoff_send >= 0; i++) {
 		struct conn *k = &c->slot[i];
@@ -304,7 +309,8 @@ void conns_close_idle(struct conns *c, long long idle_ms)
 	for (int i = 0; i < CONNS_MAX; i++) {
 		struct conn *k = &c->slot[i];
 		/* a request nginx has already written is served first */
-		if (k->open && now - k->idle_since_ms >= idle_ms && unread_bytes(k->fr.ipcFd) == 0)
+		long long need = !k->served && idle_ms < CONNS_FRESH_MS ? CONNS_FRESH_MS : idle_ms;
+		if (k->open && now - k->idle_since_ms >= need && unread_bytes(k->fr.ipcFd) == 0)
 			drop(c, k);
 	}
 }

@@ -14,12 +14,14 @@
 #include <signal.h>
 #include <sys/epoll.h>
 
-#define CONNS_MAX   128 /* connections per worker; the listener waits while all are taken */
-#define CONNS_BATCH 16  /* events taken from one wait */
+#define CONNS_MAX      128  /* connections per worker; the listener waits while all are taken */
+#define CONNS_BATCH    16   /* events taken from one wait */
+#define CONNS_FRESH_MS 1000 /* a stopping worker waits this long for a new connection's request */
 
 struct conn {
 	FCGX_Request fr;
-	long long idle_since_ms; /* when its last request ended */
+	long long idle_since_ms; /* when its last request ended, or when we got it */
+	int served;              /* it has had a request here: not just connected */
 	int open;
 };
 
@@ -65,8 +67,10 @@ void conns_stop_accepting(struct conns *c);
  * sent. */
 int conns_handoff(struct conns *c, const FCGX_Request *except);
 
-/* conns_close_idle: close the connections that have had no request for idle_ms (0: all).
- * Only for a worker that stops for good: nginx may lose a request written to one of them. */
+/* conns_close_idle: close the connections that have had no request for idle_ms (0: all),
+ * but not one whose request has arrived, nor one that has had no request here yet for less
+ * than CONNS_FRESH_MS (its client has just connected and is writing the request). Only for
+ * a worker that stops for good: nginx may lose a request written to one of them. */
 void conns_close_idle(struct conns *c, long long idle_ms);
 
 /* conns_free: close every connection and the epoll instance. */
