@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import tempfile
 import threading
@@ -242,41 +241,10 @@ class Server:
 def exchange(address, method="GET", uri="/", body=b"", headers=None, timeout=30):
     """One FastCGI request (as fcgi.request) returning (status, [(name, value)...], body):
     every header line kept, Set-Cookie included."""
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
+    sock = fcgi.connect(address, timeout)
     try:
-        sock.connect(address)
-        path, _, query = uri.partition("?")
-        params = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "QUERY_STRING": query,
-                  "DOCUMENT_URI": path, "SERVER_PROTOCOL": "HTTP/1.1",
-                  "REMOTE_ADDR": "127.0.0.1", "HTTPS": "on", "HTTP_HOST": "localhost",
-                  "CONTENT_LENGTH": str(len(body))}
-        if body:
-            params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
-        for k, v in (headers or {}).items():
-            params["HTTP_" + k.upper().replace("-", "_")] = v
-        data = fcgi._record(fcgi.BEGIN_REQUEST, struct.pack(">HB5x", fcgi.RESPONDER, 0))
-        data += fcgi._record(fcgi.PARAMS, b"".join(fcgi._pair(k, v) for k, v in params.items()))
-        data += fcgi._record(fcgi.PARAMS, b"")
-        if body:
-            data += fcgi._record(fcgi.STDIN, body)
-        data += fcgi._record(fcgi.STDIN, b"")
-        sock.sendall(data)
-        stdout, buf, ended = b"", b"", False
-        while not ended:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-            while len(buf) >= 8:
-                _, rtype, _, clen, plen = struct.unpack(">BBHHBx", buf[:8])
-                if len(buf) < 8 + clen + plen:
-                    break
-                content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
-                if rtype == fcgi.STDOUT:
-                    stdout += content
-                elif rtype == fcgi.END_REQUEST:
-                    ended = True
+        sock.sendall(fcgi.encode(method, uri, body, headers))
+        stdout, ended = fcgi.read_reply(sock)
         if not ended:
             raise ConnectionError("the connection closed before the end of the response")
     finally:

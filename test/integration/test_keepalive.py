@@ -118,8 +118,9 @@ def closed_by_server(sock, timeout=TIMEOUT):
         return False
 
 
-def still_open(sock):
-    """Nothing to read and no EOF on sock: the server still holds its end."""
+def still_open(sock, why="the connection should be open and quiet"):
+    """Nothing to read and no EOF on sock: the server still holds its end, and has sent
+    nothing (else AssertionError with why)."""
     sock.setblocking(False)
     try:
         data = sock.recv(1)
@@ -127,7 +128,7 @@ def still_open(sock):
         return True
     finally:
         sock.settimeout(TIMEOUT)
-    raise AssertionError(f"the connection should be open and quiet, read {data!r}")
+    raise AssertionError(f"{why}, read {data!r}")
 
 
 def test_kept_connection_answers_requests_in_a_row():
@@ -242,13 +243,7 @@ def test_a_password_hash_does_not_hold_up_the_workers_other_connections():
         time.sleep(0.05)  # the worker has the login by now
         ask(other)
         # answered while the hash still runs: the login's reply is not there yet
-        hashing.setblocking(False)
-        try:
-            early = hashing.recv(1)
-        except BlockingIOError:
-            early = None
-        hashing.settimeout(TIMEOUT)
-        assert early is None, "the other connection waited for the password hash"
+        assert still_open(hashing, "the other connection waited for the password hash")
         status, _, body = fcgi._parse(fcgi.read_reply(hashing)[0])
         assert status == 401 and b"Invalid username or password" in body, (status, body[:300])
 

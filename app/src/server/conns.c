@@ -228,7 +228,7 @@ FCGX_Request *conns_next(struct conns *c, const sigset_t *wait_mask, int timeout
 						break;
 				/* nginx writes the request right after connecting: serve the first
 				 * now rather than after another wait */
-				if (k != NULL && k->open && unread_bytes(k->fr.ipcFd) > 0) {
+				if (k != NULL && unread_bytes(k->fr.ipcFd) > 0) {
 					FCGX_Request *fr = start(c, k);
 					if (fr != NULL)
 						return fr;
