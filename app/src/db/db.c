@@ -9,6 +9,12 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
+/* A failed connect that took less than this (refused, "starting up") cost the request nothing
+ * worth saving: the next request tries again, so a worker serves as soon as the database is
+ * back. Only slow failures (a host that does not answer, up to connect_timeout) back off. */
+#define SLOW_CONNECT_MS 100
+/* at most one "connect failed" warning per interval while the database stays away */
+#define CONNECT_LOG_MS 1000
 
 static long long now_ms(void)
 {
@@ -34,11 +40,16 @@ void db_close(struct db *db)
 	db->in_tx = false;
 }
 
-static void note_error(struct db *db, const char *what)
+static void record_error(struct db *db, const char *what)
 {
 	db->errors++;
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
 	snprintf(db->last_error, sizeof(db->last_error), "%s: %s", what, msg);
+}
+
+static void note_error(struct db *db, const char *what)
+{
+	record_error(db, what);
 	log_warn("database: %s", db->last_error);
 }
 
@@ -52,6 +63,25 @@ static enum mg_err set_session(struct db *db)
 	enum mg_err rc = PQresultStatus(r) == PGRES_TUPLES_OK ? MG_OK : MG_ERR_DB;
 	PQclear(r);
 	return rc;
+}
+
+/* note_connect_error: count it; warn for the first failure and then at most once per
+ * CONNECT_LOG_MS, saying how many were not logged, so an outage under load does not flood
+ * the journal. */
+static void note_connect_error(struct db *db, long long now)
+{
+	record_error(db, "connect");
+	if (now < db->connect_log_at_ms) {
+		db->connect_unlogged++;
+		return;
+	}
+	if (db->connect_unlogged > 0)
+		log_warn("database: %s (and %lu more failed connects)", db->last_error,
+		         db->connect_unlogged);
+	else
+		log_warn("database: %s", db->last_error);
+	db->connect_unlogged = 0;
+	db->connect_log_at_ms = now + CONNECT_LOG_MS;
 }
 
 /* on_notice: libpq hands us what the server sends outside a statement's result: a NOTICE,
@@ -79,18 +109,23 @@ enum mg_err db_ensure(struct db *db)
 	const char *vals[] = {db->conninfo, timeout, "musicgraph", NULL};
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK || set_session(db) != MG_OK) {
-		note_error(db, "connect");
+		long long done = now_ms();
+		note_connect_error(db, done);
 		db_close(db);
-		db->backoff_ms = db->backoff_ms ? db->backoff_ms * 2 : BACKOFF_MIN_MS;
-		if (db->backoff_ms > BACKOFF_MAX_MS)
-			db->backoff_ms = BACKOFF_MAX_MS;
-		db->retry_at_ms = now + db->backoff_ms;
+		if (done - now >= SLOW_CONNECT_MS) {
+			db->backoff_ms = db->backoff_ms ? db->backoff_ms * 2 : BACKOFF_MIN_MS;
+			if (db->backoff_ms > BACKOFF_MAX_MS)
+				db->backoff_ms = BACKOFF_MAX_MS;
+			db->retry_at_ms = done + db->backoff_ms;
+		}
 		return MG_ERR_DB;
 	}
 	PQsetNoticeProcessor(db->conn, on_notice, db);
 	db->generation++;
 	db->backoff_ms = 0;
 	db->retry_at_ms = 0;
+	db->connect_log_at_ms = 0;
+	db->connect_unlogged = 0;
 	log_info("database: connected");
 	return MG_OK;
 }

@@ -1,4 +1,4 @@
-/* db.h: the worker's one PostgreSQL connection: reconnect with back-off, prepared
+/* db.h: the worker's one PostgreSQL connection: reconnect (back-off when slow), prepared
  * statements from per-module tables, and libpq errors mapped onto enum mg_err. */
 #ifndef MG_DB_H
 #define MG_DB_H
@@ -31,9 +31,11 @@ struct db {
 	const struct db_stmt *prepared[DB_MAX_PREPARED];
 	int nprepared;
 	bool in_tx;
-	long long retry_at_ms; /* no new connection attempt before this time */
+	long long retry_at_ms; /* no new connection attempt before this time (slow failures) */
 	long backoff_ms;
-	unsigned long errors;     /* database errors seen (for metrics) */
+	long long connect_log_at_ms;    /* no "connect failed" warning before this time */
+	unsigned long connect_unlogged; /* failed connects not logged since the last warning */
+	unsigned long errors;           /* database errors seen (for metrics) */
 	unsigned long generation; /* successful connects so far: moves when conn is a new session */
 	unsigned long notices;    /* notices and errors the server sent outside any statement's
 	                           * result (logged); e.g. why it is about to close the connection */
