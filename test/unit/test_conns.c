@@ -336,6 +336,37 @@ static void test_handoff(void)
 	close(sv[1]);
 }
 
+/* a request that comes with a handed-over connection is served before one that arrived
+ * after it on a connection the worker held: a worker hands its connections over before a
+ * password hash, and the others may be hashing too, so under a login load a request that
+ * kept going to the back would wait for seconds */
+static void test_handed_over_request_first(void)
+{
+	int sv[2];
+	CHECK(conns_handoff_socket(sv) == 0);
+	struct conns *a = new_conns(sv), *b = new_conns(sv);
+	int moved = client();
+	exchange(a, moved, "/a", 1); /* only a waits, so a accepts */
+	int own = client();
+	exchange(b, own, "/b", 1);
+	expect_none(b, QUIET_MS, ETIMEDOUT); /* b waits, idle */
+	send_request(moved, "/moved", 1); /* a is busy: it hands the connection over */
+	CHECK(conns_handoff(a, NULL) == 1);
+	send_request(own, "/own", 1); /* later, on b's own connection */
+	CHECK(serve(b, WAIT_MS) == 0);
+	CHECK(peer(own, 0) == 'O'); /* not yet answered */
+	check_reply(moved, "/moved");
+	CHECK(serve(b, WAIT_MS) == 0);
+	check_reply(own, "/own");
+	CHECK(b->nopen == 2 && a->nopen == 0);
+	close(moved);
+	close(own);
+	free_conns(a);
+	free_conns(b);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* a worker that stops for good closes its idle connections, but serves a request nginx has
  * already written first */
 static void test_close_idle(void)
@@ -415,6 +446,7 @@ int main(void)
 	test_closed_and_garbage();
 	test_timeout();
 	test_handoff();
+	test_handed_over_request_first();
 	test_close_idle();
 	test_close_idle_spares_a_new_connection();
 	test_free();

@@ -142,7 +142,7 @@ static struct conn *accept_new(struct conns *c)
 	return adopt(c, fd);
 }
 
-static void receive_handoff(struct conns *c)
+static struct conn *receive_handoff(struct conns *c)
 {
 	char byte;
 	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
@@ -155,14 +155,14 @@ static void receive_handoff(struct conns *c)
 	                     .msg_control = u.space,
 	                     .msg_controllen = sizeof(u.space)};
 	if (recvmsg(c->handoff, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
-		return; /* another worker took it */
+		return NULL; /* another worker took it */
 	struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
 	if (h == NULL || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS ||
 	    h->cmsg_len != CMSG_LEN(sizeof(int)))
-		return;
+		return NULL;
 	int fd;
 	memcpy(&fd, CMSG_DATA(h), sizeof(fd));
-	adopt(c, fd);
+	return adopt(c, fd);
 }
 
 static int send_fd(int sock, int fd)
@@ -196,6 +196,13 @@ static FCGX_Request *start(struct conns *c, struct conn *k)
 	return NULL;
 }
 
+/* start_if_sent: start the request on k (may be NULL) if nginx has written it already;
+ * otherwise NULL, and its event comes with a later wait. */
+static FCGX_Request *start_if_sent(struct conns *c, struct conn *k)
+{
+	return k != NULL && unread_bytes(k->fr.ipcFd) > 0 ? start(c, k) : NULL;
+}
+
 /* signal_waiting: a signal that wait_mask unblocks is pending. epoll_pwait reports ready
  * sockets before it delivers such a signal and puts the blocking mask back when it returns
  * events; so while requests keep coming, a worker that only took SIGTERM inside the wait
@@ -217,8 +224,13 @@ FCGX_Request *conns_next(struct conns *c, const sigset_t *wait_mask, int timeout
 		while (c->next < c->nev) {
 			uint32_t i = c->ev[c->next++].data.u32;
 			if (i == EV_HANDOFF) {
-				if (c->watching)
-					receive_handoff(c);
+				/* a request on a handed-over connection has waited already, maybe
+				 * through several hand-overs: serve it before those that came in
+				 * later, or under a login load it could be passed on for seconds */
+				struct conn *k = c->watching ? receive_handoff(c) : NULL;
+				FCGX_Request *fr = start_if_sent(c, k);
+				if (fr != NULL)
+					return fr;
 			} else if (i == EV_LISTEN) {
 				/* every connection waiting, up to a batch: under load nginx opens
 				 * them faster than one per wait, and those left would queue */
@@ -228,11 +240,9 @@ FCGX_Request *conns_next(struct conns *c, const sigset_t *wait_mask, int timeout
 						break;
 				/* nginx writes the request right after connecting: serve the first
 				 * now rather than after another wait */
-				if (k != NULL && unread_bytes(k->fr.ipcFd) > 0) {
-					FCGX_Request *fr = start(c, k);
-					if (fr != NULL)
-						return fr;
-				}
+				FCGX_Request *fr = start_if_sent(c, k);
+				if (fr != NULL)
+					return fr;
 			} else if (i < CONNS_MAX && c->slot[i].open) {
 				FCGX_Request *fr = start(c, &c->slot[i]);
 				if (fr != NULL)
