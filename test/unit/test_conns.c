@@ -350,7 +350,7 @@ static void test_handed_over_request_first(void)
 	int own = client();
 	exchange(b, own, "/b", 1);
 	expect_none(b, QUIET_MS, ETIMEDOUT); /* b waits, idle */
-	send_request(moved, "/moved", 1); /* a is busy: it hands the connection over */
+	send_request(moved, "/moved", 1);    /* a is busy: it hands the connection over */
 	CHECK(conns_handoff(a, NULL) == 1);
 	send_request(own, "/own", 1); /* later, on b's own connection */
 	CHECK(serve(b, WAIT_MS) == 0);
