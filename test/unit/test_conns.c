@@ -310,16 +310,38 @@ static void test_timeout(void)
 	free_conns(c);
 }
 
+/* two workers sharing a handoff socket; a holds a kept connection (returned), b none */
+struct pair {
+	int sv[2];
+	struct conns *a, *b;
+};
+
+static int new_pair(struct pair *p, const char *uri)
+{
+	CHECK(conns_handoff_socket(p->sv) == 0);
+	p->a = new_conns(p->sv);
+	p->b = new_conns(p->sv);
+	int fd = client();
+	exchange(p->a, fd, uri, 1); /* only a waits, so a accepts */
+	CHECK(p->a->nopen == 1 && p->b->nopen == 0);
+	return fd;
+}
+
+static void free_pair(struct pair *p)
+{
+	free_conns(p->a);
+	free_conns(p->b);
+	close(p->sv[0]);
+	close(p->sv[1]);
+}
+
 /* a worker being replaced hands its kept connection to another worker, which serves the
  * next request nginx writes to the same socket */
 static void test_handoff(void)
 {
-	int sv[2];
-	CHECK(conns_handoff_socket(sv) == 0);
-	struct conns *a = new_conns(sv), *b = new_conns(sv);
-	int fd = client();
-	exchange(a, fd, "/on-a", 1); /* only a waits, so a accepts */
-	CHECK(a->nopen == 1 && b->nopen == 0);
+	struct pair p;
+	int fd = new_pair(&p, "/on-a");
+	struct conns *a = p.a, *b = p.b;
 	conns_stop_accepting(a);
 	CHECK(conns_handoff(a, NULL) == 1);
 	CHECK(a->nopen == 0);
@@ -330,10 +352,7 @@ static void test_handoff(void)
 	exchange(b, fd, "/on-b-again", 1);
 	CHECK(peer(fd, 0) == 'O');
 	close(fd);
-	free_conns(a);
-	free_conns(b);
-	close(sv[0]);
-	close(sv[1]);
+	free_pair(&p);
 }
 
 /* a request that comes with a handed-over connection is served before one that arrived
@@ -342,11 +361,9 @@ static void test_handoff(void)
  * kept going to the back would wait for seconds */
 static void test_handed_over_request_first(void)
 {
-	int sv[2];
-	CHECK(conns_handoff_socket(sv) == 0);
-	struct conns *a = new_conns(sv), *b = new_conns(sv);
-	int moved = client();
-	exchange(a, moved, "/a", 1); /* only a waits, so a accepts */
+	struct pair p;
+	int moved = new_pair(&p, "/a");
+	struct conns *a = p.a, *b = p.b;
 	int own = client();
 	exchange(b, own, "/b", 1);
 	expect_none(b, QUIET_MS, ETIMEDOUT); /* b waits, idle */
@@ -361,10 +378,7 @@ static void test_handed_over_request_first(void)
 	CHECK(b->nopen == 2 && a->nopen == 0);
 	close(moved);
 	close(own);
-	free_conns(a);
-	free_conns(b);
-	close(sv[0]);
-	close(sv[1]);
+	free_pair(&p);
 }
 
 /* a worker that stops for good closes its idle connections, but serves a request nginx has
