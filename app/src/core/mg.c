@@ -1,9 +1,10 @@
-/* mg.c: error strings and the allocation wrappers that abort on exhaustion. */
+/* mg.c: error strings, the allocation wrappers that abort on exhaustion, the monotonic clock. */
 #include "core/mg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *mg_strerror(enum mg_err err)
 {
@@ -59,4 +60,11 @@ char *xstrdup(const char *s)
 	char *p = xmalloc(n);
 	memcpy(p, s, n);
 	return p;
+}
+
+long long mg_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

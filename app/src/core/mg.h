@@ -26,4 +26,7 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 
+/* mg_now_ms: the monotonic clock in milliseconds, for timeouts and intervals. */
+long long mg_now_ms(void);
+
 #endif

@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <time.h>
 
 /* how long one data_version_poll may read: a socket that filled while the worker was idle
  * empties in well under that (some 400 notifications per 16 kB read, a read every 0.1 ms),
@@ -96,18 +95,11 @@ static bool consume(struct db *db)
 	return PQconsumeInput(db->conn) == 1 && PQstatus(db->conn) == CONNECTION_OK;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void data_version_poll(struct data_version *dv, struct db *db)
 {
 	if (dv->mode != DATA_VERSION_LISTEN || db->conn == NULL)
 		return;
-	long long deadline = now_ms() + POLL_BUDGET_MS;
+	long long deadline = mg_now_ms() + POLL_BUDGET_MS;
 	for (;;) {
 		if (!consume(db)) {
 			dv->current = false; /* the next request reconnects */
@@ -115,7 +107,7 @@ void data_version_poll(struct data_version *dv, struct db *db)
 		}
 		int wait_ms = take_notifies(dv, db) > 0 ? POLL_MORE_MS : 0;
 		struct pollfd p = {.fd = PQsocket(db->conn), .events = POLLIN};
-		if (now_ms() >= deadline || poll(&p, 1, wait_ms) <= 0)
+		if (mg_now_ms() >= deadline || poll(&p, 1, wait_ms) <= 0)
 			return;
 	}
 }

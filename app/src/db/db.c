@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
@@ -15,13 +14,6 @@
 #define SLOW_CONNECT_MS 100
 /* at most one "connect failed" warning per interval while the database stays away */
 #define CONNECT_LOG_MS 1000
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void db_init(struct db *db, const char *conninfo, long connect_timeout, long statement_timeout_ms)
 {
@@ -104,7 +96,7 @@ enum mg_err db_ensure(struct db *db)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return MG_OK;
-	long long now = now_ms();
+	long long now = mg_now_ms();
 	if (now < db->retry_at_ms)
 		return MG_ERR_DB;
 	db_close(db);
@@ -114,7 +106,7 @@ enum mg_err db_ensure(struct db *db)
 	const char *vals[] = {db->conninfo, timeout, "musicgraph", NULL};
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK || set_session(db) != MG_OK) {
-		long long done = now_ms();
+		long long done = mg_now_ms();
 		note_connect_error(db, done);
 		db_close(db);
 		if (done - now >= SLOW_CONNECT_MS) {

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* accept4, epoll_pwait, MSG_CMSG_CLOEXEC */
 #include "server/conns.h"
 #include "core/log.h"
+#include "core/mg.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -13,18 +14,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 /* epoll data of the two shared sockets, and of an event whose connection was closed */
 enum { EV_LISTEN = CONNS_MAX, EV_HANDOFF, EV_NONE };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int unread_bytes(int fd)
 {
@@ -113,7 +106,7 @@ static struct conn *adopt(struct conns *c, int fd)
 		k->fr.keepConnection = 1; /* so FCGX_Accept_r reads this connection */
 		k->fr.detached = 1;       /* if it speaks no FastCGI: a plain close, no lingering */
 		k->open = 1;
-		k->idle_since_ms = now_ms();
+		k->idle_since_ms = mg_now_ms();
 		k->served = 0;
 		if (++c->nopen == CONNS_MAX)
 			watch(c, 0);
@@ -286,7 +279,7 @@ void conns_finish(struct conns *c, FCGX_Request *fr)
 	if (fr->ipcFd < 0)
 		released(c, k);
 	else {
-		k->idle_since_ms = now_ms();
+		k->idle_since_ms = mg_now_ms();
 		k->served = 1;
 	}
 }
@@ -315,7 +308,7 @@ int conns_handoff(struct conns *c, const FCGX_Request *except)
 
 void conns_close_idle(struct conns *c, long long idle_ms)
 {
-	long long now = now_ms();
+	long long now = mg_now_ms();
 	for (int i = 0; i < CONNS_MAX; i++) {
 		struct conn *k = &c->slot[i];
 		/* a request nginx has already written is served first */

@@ -3,6 +3,7 @@
 #include "server/prefork.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/mg.h"
 #include "db/data_version.h"
 #include "server/conns.h"
 #include "server/metrics.h"
@@ -44,13 +45,6 @@ struct master {
 	unsigned long respawns;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int spawn(struct master *m, int slot)
 {
 	pid_t pid = fork();
@@ -65,7 +59,8 @@ static int spawn(struct master *m, int slot)
 		exit(
 		    worker_run(m->cfg, slot, m->listen_fd, m->handoff[0] >= 0 ? m->handoff : NULL));
 	}
-	m->slots[slot] = (struct slot){.pid = pid, .state = SLOT_RUNNING, .started_ms = now_ms()};
+	m->slots[slot] =
+	    (struct slot){.pid = pid, .state = SLOT_RUNNING, .started_ms = mg_now_ms()};
 	notify_worker_started(pid);
 	return 0;
 }
@@ -105,12 +100,12 @@ static void reap(struct master *m)
 					log_warn("worker %d (pid %ld) exited with status %d", i,
 					         (long)pid, WEXITSTATUS(status));
 				metrics_worker_died();
-				if (now_ms() - s->started_ms < CRASH_WINDOW_MS)
+				if (mg_now_ms() - s->started_ms < CRASH_WINDOW_MS)
 					m->quick_crashes++;
 				else
 					m->quick_crashes = 0;
 				if (m->quick_crashes > 3)
-					m->respawn_after_ms = now_ms() + CRASH_DELAY_MS;
+					m->respawn_after_ms = mg_now_ms() + CRASH_DELAY_MS;
 			}
 			s->state = SLOT_FREE;
 			s->pid = 0;
@@ -121,7 +116,7 @@ static void reap(struct master *m)
 /* fill: keep nworkers serving (running plus those still to be replaced). */
 static void fill(struct master *m)
 {
-	if (m->shutting_down || now_ms() < m->respawn_after_ms)
+	if (m->shutting_down || mg_now_ms() < m->respawn_after_ms)
 		return;
 	while (count(m, SLOT_RUNNING) + count(m, SLOT_REPLACE) < m->nworkers) {
 		int slot = free_slot(m);
@@ -153,7 +148,7 @@ static void begin_shutdown(struct master *m)
 	if (m->shutting_down)
 		return;
 	m->shutting_down = 1;
-	m->shutdown_deadline_ms = now_ms() + m->cfg->shutdown_timeout * 1000;
+	m->shutdown_deadline_ms = mg_now_ms() + m->cfg->shutdown_timeout * 1000;
 	log_info("shutting down: draining %d workers", MAX_SLOTS - count(m, SLOT_FREE));
 	for (int i = 0; i < MAX_SLOTS; i++) {
 		if (m->slots[i].state == SLOT_FREE)
@@ -221,7 +216,7 @@ int prefork_run(const struct config *cfg, int listen_fd)
 		if (m.shutting_down) {
 			if (count(&m, SLOT_FREE) == MAX_SLOTS)
 				break;
-			if (now_ms() > m.shutdown_deadline_ms) {
+			if (mg_now_ms() > m.shutdown_deadline_ms) {
 				log_warn("shutdown timeout: killing the remaining workers");
 				for (int i = 0; i < MAX_SLOTS; i++)
 					if (m.slots[i].state != SLOT_FREE)
