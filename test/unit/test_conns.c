@@ -169,6 +169,14 @@ static void exchange(struct conns *c, int fd, const char *uri, int keep)
 	check_reply(fd, uri);
 }
 
+/* kept_client: a connection nginx keeps, on which c has served one request (to uri). */
+static int kept_client(struct conns *c, const char *uri)
+{
+	int fd = client();
+	exchange(c, fd, uri, 1);
+	return fd;
+}
+
 static struct conns *new_conns(const int *handoff)
 {
 	struct conns *c = malloc(sizeof(*c));
@@ -196,8 +204,7 @@ static void expect_none(struct conns *c, int timeout_ms, int err)
 static void test_keep_and_close(void)
 {
 	struct conns *c = new_conns(NULL);
-	int fd = client();
-	exchange(c, fd, "/one", 1);
+	int fd = kept_client(c, "/one");
 	CHECK(peer(fd, 0) == 'O' && c->nopen == 1);
 	exchange(c, fd, "/two", 1); /* the same connection, served again */
 	CHECK(peer(fd, 0) == 'O' && c->nopen == 1);
@@ -272,9 +279,7 @@ static void test_several(void)
 static void test_closed_and_garbage(void)
 {
 	struct conns *c = new_conns(NULL);
-	int gone = client(), kept = client();
-	exchange(c, gone, "/gone", 1);
-	exchange(c, kept, "/kept", 1);
+	int gone = kept_client(c, "/gone"), kept = kept_client(c, "/kept");
 	CHECK(c->nopen == 2);
 	close(gone); /* nginx closed it: never returned, its slot freed */
 	send_request(kept, "/kept2", 1);
@@ -282,8 +287,7 @@ static void test_closed_and_garbage(void)
 	check_reply(kept, "/kept2");
 	expect_none(c, QUIET_MS, ETIMEDOUT);
 	CHECK(c->nopen == 1);
-	int fresh = client();
-	exchange(c, fresh, "/fresh", 1);
+	int fresh = kept_client(c, "/fresh");
 	CHECK(c->nopen == 2);
 
 	/* not FastCGI: closed at once, without libfcgi's lingering close */
@@ -321,8 +325,7 @@ static int new_pair(struct pair *p, const char *uri)
 	CHECK(conns_handoff_socket(p->sv) == 0);
 	p->a = new_conns(p->sv);
 	p->b = new_conns(p->sv);
-	int fd = client();
-	exchange(p->a, fd, uri, 1); /* only a waits, so a accepts */
+	int fd = kept_client(p->a, uri); /* only a waits, so a accepts */
 	CHECK(p->a->nopen == 1 && p->b->nopen == 0);
 	return fd;
 }
@@ -364,8 +367,7 @@ static void test_handed_over_request_first(void)
 	struct pair p;
 	int moved = new_pair(&p, "/a");
 	struct conns *a = p.a, *b = p.b;
-	int own = client();
-	exchange(b, own, "/b", 1);
+	int own = kept_client(b, "/b");
 	expect_none(b, QUIET_MS, ETIMEDOUT); /* b waits, idle */
 	send_request(moved, "/moved", 1);    /* a is busy: it hands the connection over */
 	CHECK(conns_handoff(a, NULL) == 1);
@@ -386,9 +388,7 @@ static void test_handed_over_request_first(void)
 static void test_close_idle(void)
 {
 	struct conns *c = new_conns(NULL);
-	int idle = client(), busy = client();
-	exchange(c, idle, "/idle", 1);
-	exchange(c, busy, "/busy", 1);
+	int idle = kept_client(c, "/idle"), busy = kept_client(c, "/busy");
 	send_request(busy, "/busy2", 1);
 	conns_stop_accepting(c);
 	conns_close_idle(c, 60 * 1000); /* nothing idle that long */
@@ -429,9 +429,7 @@ static void test_close_idle_spares_a_new_connection(void)
 static void test_free(void)
 {
 	struct conns *c = new_conns(NULL);
-	int one = client(), two = client();
-	exchange(c, one, "/1", 1);
-	exchange(c, two, "/2", 1);
+	int one = kept_client(c, "/1"), two = kept_client(c, "/2");
 	free_conns(c);
 	CHECK(peer(one, 0) == 'E' && peer(two, 0) == 'E');
 	close(one);
