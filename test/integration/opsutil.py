@@ -229,9 +229,15 @@ class Server:
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError(f"the server did not exit within {timeout} s of SIGTERM")
+        self.check_exit()
+
+    def check_exit(self):
+        """After the server exited: status 0 and no sanitizer report in its log. Returns the
+        log."""
         text = self.read_log()
         assert self.proc.returncode == 0, (self.proc.returncode, text[-3000:])
         assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text, text
+        return text
 
 
 # ---------------------------------------------------------------------------------------------
